@@ -1,0 +1,81 @@
+"""``nst.stylize``: the one call the CLI, the app and users' scripts share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image
+
+from nst import images
+from nst.color import keep_colors
+from nst.engines import get_engine
+from nst.errors import OptionError
+
+MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 64, 6144, 1024
+
+
+def _styles(style) -> list:
+    if style is None:
+        return []
+    if isinstance(style, (list, tuple)):
+        return list(style)
+    return [style]
+
+
+def normalize_weights(weights: Sequence[float] | None, count: int) -> np.ndarray:
+    """Blend weights for ``count`` styles: equal by default, else non-negative and summing to 1."""
+    if weights is None:
+        return np.full(count, 1.0 / count, np.float32)
+    try:
+        array = np.asarray([float(w) for w in weights], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise OptionError("style weights must be numbers") from None
+    if array.size != count:
+        raise OptionError(f"got {array.size} style weights for {count} style images")
+    if not np.all(np.isfinite(array)) or (array < 0).any() or array.sum() <= 0:
+        raise OptionError("style weights must be non-negative numbers, not all zero")
+    return (array / array.sum()).astype(np.float32)
+
+
+def check_options(strength: float, size: int) -> None:
+    if not isinstance(strength, (int, float)) or not 0.0 <= float(strength) <= 1.0:
+        raise OptionError(f"strength must be between 0 and 1, got {strength}")
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or not MIN_SIZE <= size <= MAX_SIZE:
+        raise OptionError(f"size must be a whole number of pixels from {MIN_SIZE} to {MAX_SIZE}, got {size}")
+
+
+def stylize(
+    content,
+    style=None,
+    *,
+    engine: str = "magenta",
+    strength: float = 1.0,
+    size: int = DEFAULT_SIZE,
+    preserve_color: bool = False,
+    style_weights: Sequence[float] | None = None,
+    upscale: bool = False,
+    hub_handle: str | None = None,
+) -> Image.Image:
+    """Stylize ``content`` with one style image or a weighted blend of several.
+
+    ``size`` is the long side of the result in pixels (never larger than the content unless
+    ``upscale``); ``strength`` in [0, 1] fades the style in; ``preserve_color`` keeps the
+    content's colours. Bad images raise :class:`nst.ImageError`, bad settings
+    :class:`nst.OptionError`, an engine that cannot run here :class:`nst.EngineUnavailable`.
+    """
+    check_options(strength, size)
+    style_list = _styles(style)
+    if not style_list:
+        raise OptionError(f"engine {engine!r} needs at least one style image")
+    weights = normalize_weights(style_weights, len(style_list))
+    content_image = images.fit(images.load_image(content, name="content"), size, upscale=upscale)
+    style_images = [
+        images.load_image(s, name=f"style {i + 1}" if len(style_list) > 1 else "style")
+        for i, s in enumerate(style_list)
+    ]
+    runner = get_engine(engine, hub_handle=hub_handle)
+    out = runner.stylize(content_image, style_images, weights, float(strength))
+    if preserve_color:
+        out = keep_colors(out, images.to_array(content_image))
+    return images.from_array(out)

@@ -1,0 +1,60 @@
+"""Engine registry: names users pick, and one loaded instance of each per process."""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+import numpy as np
+from PIL import Image
+
+from nst.errors import EngineUnavailable, OptionError
+
+DESCRIPTIONS = {
+    "magenta": "Magenta arbitrary stylization, embedded weights, any resolution, offline (default)",
+    "magenta-hub": "Magenta arbitrary stylization, Google's official TF-Hub model (internet or local copy)",
+}
+
+
+class Engine(Protocol):
+    name: str
+
+    def stylize(
+        self, content: Image.Image, styles: list[Image.Image], weights: np.ndarray, strength: float
+    ) -> np.ndarray:
+        """Content at output size, styles, normalized weights and strength in [0, 1]: float HxWx3."""
+
+
+_loaded: dict[tuple, Engine] = {}
+_lock = threading.Lock()
+
+
+def engine_names() -> list[str]:
+    return list(DESCRIPTIONS)
+
+
+def get_engine(name: str, *, hub_handle: str | None = None) -> Engine:
+    """Load an engine once per process (thread-safe); later calls return the same instance."""
+    if name not in DESCRIPTIONS:
+        raise OptionError(f"unknown engine {name!r}; choose from {', '.join(DESCRIPTIONS)}")
+    key: tuple = (name,)
+    if name == "magenta-hub":
+        from nst.hub_engine import resolve_handle
+
+        key = (name, resolve_handle(hub_handle))
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = _build(name, hub_handle)
+        return _loaded[key]
+
+
+def _build(name: str, hub_handle: str | None) -> Engine:
+    if name == "magenta":
+        from nst.magenta_engine import MagentaEngine
+
+        return MagentaEngine()
+    if name == "magenta-hub":
+        from nst.hub_engine import HubEngine
+
+        return HubEngine(hub_handle)
+    raise EngineUnavailable(name)  # unreachable: names are checked above

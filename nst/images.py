@@ -1,0 +1,214 @@
+"""Image input and output: every way a user hands us a picture, and every way it can be bad.
+
+Decoding is guarded so that a hostile file fails with :class:`nst.ImageError` and one line:
+dimensions are checked from the header *before* pixels are decoded (decompression bombs),
+and truncated or corrupt data is caught at decode time.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from nst.errors import ImageError
+
+ImageSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO | Image.Image | np.ndarray
+
+MIN_SIDE = 32
+DEFAULT_MAX_PIXELS = 50_000_000
+OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+
+
+def max_pixels() -> int:
+    """Largest accepted input in pixels: ``NST_MAX_PIXELS`` or 50 megapixels."""
+    value = os.environ.get("NST_MAX_PIXELS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_PIXELS
+
+
+def load_image(source: ImageSource, *, name: str | None = None, limit: int | None = None) -> Image.Image:
+    """Decode ``source`` to an upright 8-bit RGB image, or raise :class:`ImageError`.
+
+    ``name`` labels the image in error messages (defaults to the path, if any).
+    """
+    limit = limit or max_pixels()
+    if isinstance(source, Image.Image):
+        image = source
+        label = name or "image"
+    elif isinstance(source, np.ndarray):
+        return _check_size(_from_array(source, name or "array"), name or "array", limit)
+    else:
+        data, label = _read_bytes(source, name)
+        image = _open(data, label, limit)
+    _check_pixels(image.size, label, limit)
+    try:
+        image = ImageOps.exif_transpose(image) or image
+    except Exception:  # a broken EXIF block must not cost the user their picture
+        pass
+    return _check_size(_to_rgb(image, label), label, limit)
+
+
+def _read_bytes(source, name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        label = name or path.name
+        if not path.exists():
+            raise ImageError(f"{label}: file not found")
+        if path.is_dir():
+            raise ImageError(f"{label}: is a folder, not an image file")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ImageError(f"{label}: cannot read file ({exc.strerror or exc})") from None
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data, label = bytes(source), name or "image"
+    elif hasattr(source, "read"):
+        data = source.read()
+        label = name or Path(str(getattr(source, "name", "image"))).name
+        if not isinstance(data, (bytes, bytearray)):
+            raise ImageError(f"{label}: file object must be opened in binary mode")
+        data = bytes(data)
+    else:
+        raise ImageError(f"cannot read an image from a {type(source).__name__}")
+    if not data:
+        raise ImageError(f"{label}: file is empty")
+    return data, label
+
+
+def _open(data: bytes, label: str, limit: int) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            _check_pixels(image.size, label, limit)  # header only: nothing decoded yet
+            image.seek(0)  # animated GIF/WebP/TIFF: the first frame
+            image.load()
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageError(f"{label}: not an image, or a format we cannot read") from None
+    except Image.DecompressionBombError:
+        raise ImageError(f"{label}: image dimensions are too large to decode safely") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageError(f"{label}: image data is truncated or corrupt ({_first_line(exc)})") from None
+    except Exception as exc:  # decoders raise odd types on hostile input; all mean "corrupt"
+        raise ImageError(f"{label}: image data is corrupt ({type(exc).__name__})") from None
+    return image
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _check_pixels(size: tuple[int, int], label: str, limit: int) -> None:
+    w, h = size
+    if w * h > limit:
+        raise ImageError(
+            f"{label}: image is {w}x{h} ({w * h / 1e6:.0f} megapixels); the limit is {limit / 1e6:.0f} megapixels"
+        )
+
+
+def _check_size(image: Image.Image, label: str, limit: int) -> Image.Image:
+    w, h = image.size
+    _check_pixels(image.size, label, limit)
+    if min(w, h) < MIN_SIDE:
+        raise ImageError(f"{label}: image is {w}x{h}; both sides must be at least {MIN_SIDE} px")
+    return image
+
+
+def _to_rgb(image: Image.Image, label: str) -> Image.Image:
+    """Any PIL mode to RGB: 16-bit and float scaled down, transparency composited on white."""
+    mode = image.mode
+    if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        arr = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if mode != "F" or arr.max() > 1.0 else 1.0
+        if mode == "I" and arr.max() <= 255:
+            top = 255.0
+        image = Image.fromarray(np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    try:
+        return image.convert("RGB")
+    except (OSError, ValueError) as exc:
+        raise ImageError(f"{label}: cannot convert {mode} image to RGB ({_first_line(exc)})") from None
+
+
+def _from_array(array: np.ndarray, label: str) -> Image.Image:
+    if array.dtype != np.uint8:
+        raise ImageError(f"{label}: arrays must be uint8, got {array.dtype}")
+    if array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (1, 3, 4)):
+        squeezed = array[:, :, 0] if array.ndim == 3 and array.shape[2] == 1 else array
+        return _to_rgb(Image.fromarray(np.ascontiguousarray(squeezed)), label)
+    raise ImageError(f"{label}: array shape {array.shape} is not HxW, HxWx3 or HxWx4")
+
+
+def fit(image: Image.Image, size: int, *, upscale: bool = False) -> Image.Image:
+    """Resize so the long side is ``size`` px (aspect kept); smaller images stay unless ``upscale``."""
+    w, h = image.size
+    if max(w, h) == size or (max(w, h) < size and not upscale):
+        return image
+    scale = size / max(w, h)
+    return image.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.LANCZOS)
+
+
+def center_square(image: Image.Image, side: int) -> Image.Image:
+    """Resize the short side to ``side`` and crop the centred ``side`` x ``side`` square."""
+    w, h = image.size
+    scale = side / min(w, h)
+    rw, rh = max(side, round(w * scale)), max(side, round(h * scale))
+    left, top = (rw - side) // 2, (rh - side) // 2
+    return image.resize((rw, rh), Image.LANCZOS).crop((left, top, left + side, top + side))
+
+
+def to_array(image: Image.Image) -> np.ndarray:
+    """RGB image to float32 HxWx3 in [0, 1]."""
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def from_array(array: np.ndarray) -> Image.Image:
+    """Float HxWx3 in [0, 1] to an RGB image (rounded, clipped)."""
+    return Image.fromarray((np.clip(array, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8), "RGB")
+
+
+def output_format(path: str | os.PathLike) -> str:
+    """The PIL format for an output file name, or :class:`ImageError` for one we do not write."""
+    fmt = OUTPUT_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ImageError(f"{Path(path).name}: output must end in .png, .jpg, .jpeg or .webp")
+    return fmt
+
+
+def encode(image: Image.Image, fmt: str = "PNG", *, quality: int = 95) -> bytes:
+    """Encode for download; a fresh image from the pixels, so no input metadata leaks out."""
+    fmt = fmt.upper().replace("JPG", "JPEG")
+    clean = Image.fromarray(np.asarray(image.convert("RGB")), "RGB")
+    buffer = io.BytesIO()
+    options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {"optimize": False}
+    clean.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def save(image: Image.Image, path: str | os.PathLike, *, quality: int = 95) -> Path:
+    """Write atomically (temporary file, then rename): a failed run never leaves half a file."""
+    path = Path(path)
+    data = encode(image, output_format(path), quality=quality)
+    fd, tmp = tempfile.mkstemp(prefix=".nst-", suffix=path.suffix, dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

