@@ -41,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--engine", default="magenta", choices=list(DESCRIPTIONS), help="default: magenta")
     parser.add_argument("--strength", type=float, default=1.0, help="style strength, 0 to 1 (default 1)")
     parser.add_argument(
-        "--size", type=int, default=DEFAULT_SIZE,
+        "--size",
+        type=int,
+        default=DEFAULT_SIZE,
         help=f"long side of the result in px, {MIN_SIZE} to {MAX_SIZE} (default {DEFAULT_SIZE})",
     )
     parser.add_argument("--upscale", action="store_true", help="allow a result larger than the content")
@@ -83,10 +85,15 @@ def run(argv: list[str]) -> int:
         start = time.perf_counter()
         try:
             result = stylize(
-                images.load_image(content, name=Path(content).name), styles,
-                engine=args.engine, strength=args.strength, size=args.size,
-                preserve_color=args.preserve_color, style_weights=args.weights,
-                upscale=args.upscale, hub_handle=args.hub_handle,
+                images.load_image(content, name=Path(content).name),
+                styles,
+                engine=args.engine,
+                strength=args.strength,
+                size=args.size,
+                preserve_color=args.preserve_color,
+                style_weights=args.weights,
+                upscale=args.upscale,
+                hub_handle=args.hub_handle,
             )
             images.save(result, target, quality=args.quality)
         except NSTError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
+import uuid
 import warnings
 from pathlib import Path
 from typing import BinaryIO
@@ -92,6 +92,9 @@ def _open(data: bytes, label: str, limit: int) -> Image.Image:
     except ImageError:
         raise
     except UnidentifiedImageError:
+        kind = _claimed_format(data)
+        if kind:
+            raise ImageError(f"{label}: {kind} file is corrupt (its header cannot be read)") from None
         raise ImageError(f"{label}: not an image, or a format we cannot read") from None
     except Image.DecompressionBombError:
         raise ImageError(f"{label}: image dimensions are too large to decode safely") from None
@@ -100,6 +103,23 @@ def _open(data: bytes, label: str, limit: int) -> Image.Image:
     except Exception as exc:  # decoders raise odd types on hostile input; all mean "corrupt"
         raise ImageError(f"{label}: image data is corrupt ({type(exc).__name__})") from None
     return image
+
+
+_SIGNATURES = {
+    b"\x89PNG": "PNG",
+    b"\xff\xd8": "JPEG",
+    b"GIF8": "GIF",
+    b"BM": "BMP",
+    b"II*\x00": "TIFF",
+    b"MM\x00*": "TIFF",
+}
+
+
+def _claimed_format(data: bytes) -> str | None:
+    """The format a file's magic bytes claim, to tell 'corrupt PNG' from 'not an image at all'."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    return next((kind for magic, kind in _SIGNATURES.items() if data.startswith(magic)), None)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -203,12 +223,12 @@ def save(image: Image.Image, path: str | os.PathLike, *, quality: int = 95) -> P
     """Write atomically (temporary file, then rename): a failed run never leaves half a file."""
     path = Path(path)
     data = encode(image, output_format(path), quality=quality)
-    fd, tmp = tempfile.mkstemp(prefix=".nst-", suffix=path.suffix, dir=path.parent or ".")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")  # ordinary umask permissions
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(tmp, "xb") as handle:
             handle.write(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path

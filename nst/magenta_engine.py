@@ -38,9 +38,7 @@ class MagentaEngine:
         self._predictor = build_style_predictor()
         self._transformer = build_transformer()
         self._predict = tf.function(lambda x: self._predictor(x, training=False), reduce_retracing=True)
-        self._transform = tf.function(
-            lambda c, v: self._transformer([c, v], training=False), reduce_retracing=True
-        )
+        self._transform = tf.function(lambda c, v: self._transformer([c, v], training=False), reduce_retracing=True)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 

@@ -59,8 +59,12 @@ def _conv(convs: dict[str, ConvWeights], scope: str, padding: str = "valid", act
         )
     else:
         layer = layers.Conv2D(
-            w.kernel.shape[-1], w.kernel.shape[:2], strides=w.stride, padding=padding,
-            activation=activation, name=keras_name(scope),
+            w.kernel.shape[-1],
+            w.kernel.shape[:2],
+            strides=w.stride,
+            padding=padding,
+            activation=activation,
+            name=keras_name(scope),
         )
     layer.build((None, None, None, w.kernel.shape[2] if w.groups == 1 else w.kernel.shape[2]))
     layer.set_weights([w.kernel, w.bias])

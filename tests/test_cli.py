@@ -1,0 +1,109 @@
+"""``python -m nst`` as a user runs it: results on disk, exit 2 and one stderr line for mistakes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, landscape, painting
+from PIL import Image
+
+
+def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nst", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    landscape(400, 300).save(folder / "beach.jpg", quality=95)
+    landscape(300, 400, seed=2).save(folder / "tower.png")
+    painting(3).save(folder / "style.jpg")
+    painting(9).save(folder / "style2.png")
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 definitely not a whole jpeg")
+    return folder
+
+
+def test_single_image(files, tmp_path):
+    out = tmp_path / "result.png"
+    done = run_cli(files / "beach.jpg", "--style", files / "style.jpg", "-o", out, "--size", "256", "--strength", "0.8")
+    assert done.returncode == 0, done.stderr
+    assert Image.open(out).size == (256, 192)
+    assert "beach.jpg" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_blend_preserve_color_jpeg(files, tmp_path):
+    out = tmp_path / "blend.jpg"
+    done = run_cli(
+        files / "beach.jpg",
+        "-s",
+        files / "style.jpg",
+        "-s",
+        files / "style2.png",
+        "--weights",
+        "0.7",
+        "0.3",
+        "--preserve-color",
+        "-o",
+        out,
+    )
+    assert done.returncode == 0, done.stderr
+    image = Image.open(out)
+    assert image.format == "JPEG" and image.size == (400, 300)
+
+
+def test_batch_into_folder_with_progress(files, tmp_path):
+    out = tmp_path / "results"
+    done = run_cli(
+        files / "beach.jpg",
+        files / "tower.png",
+        files / "broken.jpg",
+        "-s",
+        files / "style.jpg",
+        "-o",
+        out,
+        "--size",
+        "200",
+    )
+    assert done.returncode == 2  # one input was bad
+    assert sorted(p.name for p in out.iterdir()) == ["beach_stylized.png", "tower_stylized.png"]
+    assert Image.open(out / "tower_stylized.png").size == (150, 200)
+    assert done.stdout.count("[") == 2 and "[1/3]" in done.stdout and "[2/3]" in done.stdout
+    assert done.stderr.strip().count("\n") == 0 and "broken.jpg" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["missing.jpg", "-s", "{d}/style.jpg"], "missing.jpg: file not found"),
+        (["{d}/broken.jpg", "-s", "{d}/style.jpg"], "broken.jpg"),
+        (["{d}/beach.jpg", "-s", "{d}/broken.jpg"], "broken.jpg"),
+        (["{d}/beach.jpg", "-s", "{d}/style.jpg", "--strength", "2"], "strength"),
+        (["{d}/beach.jpg", "-s", "{d}/style.jpg", "--strength", "abc"], "invalid float"),
+        (["{d}/beach.jpg", "-s", "{d}/style.jpg", "--size", "5"], "size"),
+        (["{d}/beach.jpg", "-s", "{d}/style.jpg", "--weights", "1", "2"], "2 style weights for 1"),
+        (["{d}/beach.jpg", "-s", "{d}/style.jpg", "-o", "{t}/out.gif"], ".png"),
+        (["{d}/beach.jpg", "-s", "{d}/style.jpg", "-o", "{t}/no/such/dir/out.png"], "does not exist"),
+        (["{d}/beach.jpg", "-s", "{d}/style.jpg", "--engine", "picasso"], "invalid choice"),
+        (["{d}/beach.jpg"], "required"),
+        ([], "required"),
+    ],
+)
+def test_mistakes_exit_2_with_one_line(files, tmp_path, args, message):
+    done = run_cli(*[a.format(d=files, t=tmp_path) for a in args])
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nst: error:") and message in lines[0], done.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_help_lists_engines():
+    done = run_cli("--help")
+    assert done.returncode == 0 and "magenta-hub" in done.stdout

@@ -1,0 +1,81 @@
+"""The ``magenta-hub`` engine's real loading code, on a SavedModel this test exports itself.
+
+The exported model has the official Hub model's signature (``content_image``, ``style_image``,
+float32 in [0, 1], returning a list whose first item is the image) and runs our embedded
+network inside, so the Hub path must reproduce the embedded engine.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import nst
+from nst.hub_engine import DEFAULT_HANDLE, HANDLE_ENV, resolve_handle
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory, magenta):
+    import tensorflow as tf
+
+    class HubLikeModule(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.predictor = magenta._predictor
+            self.transformer = magenta._transformer
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, None, None, 3], tf.float32, name="content_image"),
+                tf.TensorSpec([None, None, None, 3], tf.float32, name="style_image"),
+            ]
+        )
+        def __call__(self, content_image, style_image):
+            vector = self.predictor(tf.image.resize(style_image, (256, 256)))
+            return [self.transformer([content_image, vector])]
+
+    folder = tmp_path_factory.mktemp("hub") / "magenta_hub_like"
+    tf.saved_model.save(HubLikeModule(), str(folder))
+    return folder
+
+
+def test_local_savedmodel_reproduces_embedded_engine(saved_model, content_image, style_image):
+    hub = nst.stylize(content_image, style_image, engine="magenta-hub", hub_handle=str(saved_model), size=320)
+    embedded = nst.stylize(content_image, style_image, size=320)
+    assert hub.size == embedded.size == (320, 240)
+    diff = np.abs(np.asarray(hub, np.float32) - np.asarray(embedded, np.float32)).mean() / 255
+    assert diff < 0.01
+
+
+def test_handle_from_environment(saved_model, content_image, style_image, monkeypatch):
+    monkeypatch.setenv(HANDLE_ENV, str(saved_model))
+    assert resolve_handle() == str(saved_model)
+    assert nst.stylize(content_image, style_image, engine="magenta-hub", size=128).size == (128, 96)
+    monkeypatch.delenv(HANDLE_ENV)
+    assert resolve_handle() == DEFAULT_HANDLE
+
+
+def test_hub_strength_and_blend(saved_model, content_image, style_image, second_style):
+    kwargs = {"engine": "magenta-hub", "hub_handle": str(saved_model), "size": 320}
+    zero = nst.stylize(content_image, style_image, strength=0.0, **kwargs)
+    assert np.abs(np.asarray(zero, np.int16) - np.asarray(content_image, np.int16)).max() <= 1
+    blended = nst.stylize(content_image, [style_image, second_style], style_weights=[1, 0], **kwargs)
+    single = nst.stylize(content_image, style_image, **kwargs)
+    assert np.abs(np.asarray(blended, np.int16) - np.asarray(single, np.int16)).mean() < 1
+
+
+def test_unreachable_url_fails_fast_with_hint(content_image, style_image):
+    handle = "https://tfhub.invalid/google/magenta/arbitrary-image-stylization-v1-256/2"  # never resolves
+    start = time.monotonic()
+    with pytest.raises(nst.EngineUnavailable) as info:
+        nst.stylize(content_image, style_image, engine="magenta-hub", hub_handle=handle)
+    assert time.monotonic() - start < 10
+    message = str(info.value)
+    assert handle in message and "--hub-handle" in message and "\n" not in message
+
+
+def test_folder_without_savedmodel(tmp_path, content_image, style_image):
+    with pytest.raises(nst.EngineUnavailable, match="no SavedModel"):
+        nst.stylize(content_image, style_image, engine="magenta-hub", hub_handle=str(tmp_path))
