@@ -1,7 +1,191 @@
-"""Streamlit front end; the full app lands with its own issue. Run: streamlit run app.py"""
+"""Streamlit web app: upload a photo and a painting, press Stylize, download the result.
+
+The UI only calls ``nst``. Models load once per process (``st.cache_resource``) and results
+for the same inputs and settings are reused (``st.cache_data``), so reruns cost nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="Neural style transfer", page_icon="🎨")
-st.title("Neural style transfer")
-st.info("The web app is being built. Meanwhile: python -m nst photo.jpg --style painting.jpg -o out.png")
+import nst
+from nst import images
+from nst.engines import DESCRIPTIONS
+from nst.examples import example_painting, example_photo
+
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
+SIZES = [256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096]
+THUMB = 220
+
+
+@st.cache_resource(show_spinner="Loading the style model (first time only)...")
+def load_engine(name: str):
+    """One engine per process, shared by every session (nst engines are thread-safe)."""
+    return nst.get_engine(name)
+
+
+@st.cache_resource(ttl=600, show_spinner=False)
+def engine_problem(name: str) -> str | None:
+    """Why an engine cannot run here (None if it can); checked at most every 10 minutes."""
+    if name != "magenta-hub":
+        return None
+    from nst.hub_engine import check_loadable, resolve_handle
+
+    try:
+        check_loadable(resolve_handle())
+    except nst.EngineUnavailable as exc:
+        return str(exc)
+    return None
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def example_bytes() -> tuple[bytes, bytes]:
+    return images.encode(example_photo(), "PNG"), images.encode(example_painting(), "PNG")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def stylize_cached(
+    content: bytes,
+    styles: tuple[bytes, ...],
+    engine: str,
+    strength: float,
+    size: int,
+    preserve_color: bool,
+    weights: tuple[float, ...] | None,
+) -> tuple[bytes, tuple[int, int], float]:
+    """PNG bytes of the result, its size and the seconds it took; cached on all inputs."""
+    load_engine(engine)
+    start = time.perf_counter()
+    result = nst.stylize(
+        content,
+        list(styles),
+        engine=engine,
+        strength=strength,
+        size=size,
+        preserve_color=preserve_color,
+        style_weights=weights,
+    )
+    return images.encode(result, "PNG"), result.size, time.perf_counter() - start
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def as_jpeg(png: bytes) -> bytes:
+    return images.encode(images.load_image(png), "JPEG", quality=92)
+
+
+def thumbnail(data: bytes, caption: str):
+    """Show an input small, or its one-line error; returns whether it is usable."""
+    try:
+        image = images.load_image(data, name=caption)
+    except nst.ImageError as exc:
+        st.error(str(exc))
+        return False
+    image.thumbnail((THUMB, THUMB))
+    st.image(image, caption=f"{caption} ({image.width}x{image.height} shown)", width="content")
+    return True
+
+
+def inputs() -> tuple[bytes | None, str, list[tuple[bytes, str]]]:
+    """The content bytes and name and the style images, from uploads, the camera or the example."""
+    left, right = st.columns(2)
+    with left:
+        st.subheader("1. Your photo")
+        use_camera = st.toggle("Take a photo with the camera", key="use_camera")
+        shot = st.camera_input("Camera", key="camera") if use_camera else None
+        upload = st.file_uploader("Photo", type=UPLOAD_TYPES, key="content_upload", label_visibility="collapsed")
+    with right:
+        st.subheader("2. Style image(s)")
+        style_uploads = (
+            st.file_uploader(
+                "Paintings",
+                type=UPLOAD_TYPES,
+                accept_multiple_files=True,
+                key="style_upload",
+                label_visibility="collapsed",
+            )
+            or []
+        )
+    if st.button("No pictures at hand? Try our example", key="example"):
+        st.session_state["use_example"] = True
+    if upload is not None or shot is not None or style_uploads:
+        st.session_state["use_example"] = False
+    if st.session_state.get("use_example"):
+        photo, painting = example_bytes()
+        return photo, "example.png", [(painting, "example painting")]
+    source = shot if shot is not None else upload
+    content = (source.getvalue(), source.name) if source is not None else (None, "")
+    return content[0], content[1], [(f.getvalue(), f.name) for f in style_uploads]
+
+
+def main() -> None:
+    st.set_page_config(page_title="Neural style transfer", page_icon="🎨", layout="wide")
+    st.title("Neural style transfer")
+    st.caption("Repaint your photo in the style of any painting, at full resolution.")
+
+    content, content_name, styles = inputs()
+    left, right = st.columns(2)
+    with left:
+        content_ok = content is not None and thumbnail(content, content_name)
+    with right:
+        styles_ok = [thumbnail(data, name) for data, name in styles]
+    styles = [s for s, ok in zip(styles, styles_ok, strict=True) if ok]
+
+    available = [name for name in DESCRIPTIONS if engine_problem(name) is None]
+    with st.form("settings"):
+        st.subheader("3. Settings")
+        engine = st.selectbox("Engine", available, format_func=lambda n: f"{n}: {DESCRIPTIONS[n]}", key="engine")
+        for name in DESCRIPTIONS:
+            if name not in available:
+                st.caption(f"{name} unavailable: {engine_problem(name)}")
+        strength = st.slider("Style strength (%)", 0, 100, 100, step=5, key="strength")
+        size = st.select_slider("Output size (long side, px)", SIZES, value=1024, key="size")
+        preserve = st.toggle("Keep original colours", key="preserve_color")
+        weights = None
+        if len(styles) > 1:
+            st.write("Blend")
+            weights = tuple(float(st.slider(name, 0, 100, 50, key=f"weight_{i}")) for i, (_, name) in enumerate(styles))
+        submitted = st.form_submit_button("Stylize", type="primary")
+
+    if submitted:
+        if not content_ok or not styles:
+            st.error("Add a photo and at least one style image first (or try the example).")
+        else:
+            with st.spinner("Stylizing..."):
+                try:
+                    st.session_state["result"] = (
+                        stylize_cached(
+                            content, tuple(s for s, _ in styles), engine, strength / 100, size, preserve, weights
+                        ),
+                        content,
+                        content_name,
+                    )
+                except nst.NSTError as exc:
+                    st.session_state.pop("result", None)
+                    st.error(str(exc))
+                except Exception as exc:  # never a traceback on the page
+                    st.session_state.pop("result", None)
+                    st.error(f"Something went wrong: {type(exc).__name__}. Please try again.")
+
+    if "result" in st.session_state:
+        show_result(*st.session_state["result"])
+
+
+def show_result(result, content: bytes, content_name: str) -> None:
+    png, (width, height), seconds = result
+    st.subheader("4. Result")
+    st.caption(f"{width}x{height} px in {seconds:.1f} s")
+    before, after = st.columns(2)
+    with before:
+        st.image(images.load_image(content), caption="Original", width="stretch")
+    with after:
+        st.image(png, caption="Stylized", width="stretch")
+    stem = Path(content_name).stem or "image"
+    a, b, _ = st.columns([1, 1, 3])
+    a.download_button("Download PNG", png, f"{stem}_stylized.png", "image/png", key="download_png")
+    b.download_button("Download JPEG", as_jpeg(png), f"{stem}_stylized.jpg", "image/jpeg", key="download_jpg")
+
+
+main()

@@ -1,0 +1,68 @@
+"""The app script's logic through Streamlit's AppTest (real models, the built-in example)."""
+
+from __future__ import annotations
+
+from conftest import ROOT
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+import nst
+
+TIMEOUT = 180  # the first run loads TensorFlow and the model
+
+
+def fresh_app() -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def click(app: AppTest, label: str) -> None:
+    next(b for b in app.button if b.label == label).click().run()
+    assert not app.exception
+
+
+def test_example_stylizes_in_one_click_then_stylize():
+    app = fresh_app()
+    click(app, "No pictures at hand? Try our example")
+    assert "result" not in app.session_state  # choosing pictures alone computes nothing
+    app.slider(key="strength").set_value(60)
+    app.select_slider(key="size").set_value(512)
+    click(app, "Stylize")
+    assert not app.error
+    png, size, seconds = app.session_state["result"][0]
+    assert size == (512, 341) and seconds > 0
+    assert nst.load_image(png).size == (512, 341)
+    assert any("512x341 px" in c.value for c in app.caption)
+
+
+def test_result_is_reused_for_the_same_settings():
+    app = fresh_app()
+    click(app, "No pictures at hand? Try our example")
+    app.select_slider(key="size").set_value(256)
+    click(app, "Stylize")
+    first = app.session_state["result"][0]
+    click(app, "Stylize")
+    assert app.session_state["result"][0] is first or app.session_state["result"][0] == first
+
+
+def test_stylize_without_pictures_says_what_is_missing():
+    app = fresh_app()
+    click(app, "Stylize")
+    assert [e.value for e in app.error] == ["Add a photo and at least one style image first (or try the example)."]
+
+
+def test_unavailable_hub_engine_is_explained():
+    app = fresh_app()
+    options = app.selectbox(key="engine").options
+    assert options[0].startswith("magenta:")
+    if not any(o.startswith("magenta-hub") for o in options):  # offline here: the reason is on the page
+        assert any("magenta-hub unavailable" in c.value and "--hub-handle" in c.value for c in app.caption)
+
+
+def test_example_pictures_are_ours_and_valid():
+    from nst.examples import example_painting, example_photo
+
+    assert example_photo().size == (768, 512) and example_painting().size == (512, 512)
+    assert isinstance(example_photo(), Image.Image)

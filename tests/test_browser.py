@@ -1,0 +1,140 @@
+"""End to end in Debian's Chromium: the real server, real uploads, a real download.
+
+Screenshots go to artifacts/screenshots/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, landscape, painting
+from PIL import Image
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "artifacts" / "screenshots"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("streamlit did not start within 60 s")
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser")
+    landscape(400, 300).save(folder / "beach.jpg", quality=95)
+    painting(4).save(folder / "painting.png")
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this jpeg stops here")
+    return folder
+
+
+def open_app(browser, url):
+    page = browser.new_page(viewport={"width": 1280, "height": 2000}, accept_downloads=True)
+    page.goto(url)
+    page.get_by_text("Neural style transfer").first.wait_for(timeout=60_000)
+    return page
+
+
+def upload(page, index: int, path: Path) -> None:
+    page.locator("[data-testid='stFileUploader'] input[type='file']").nth(index).set_input_files(str(path))
+
+
+def stylize_and_download(page, tmp_path: Path) -> Image.Image:
+    page.get_by_role("button", name="Stylize").click()
+    button = page.get_by_role("button", name="Download PNG")
+    button.wait_for(timeout=180_000)
+    with page.expect_download() as info:
+        button.click()
+    assert info.value.suggested_filename == "beach_stylized.png"
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    return Image.open(target)
+
+
+def test_upload_slide_stylize_download(server, browser, files, tmp_path):
+    page = open_app(browser, server)
+    upload(page, 0, files / "beach.jpg")
+    upload(page, 1, files / "painting.png")
+    page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
+    slider = page.get_by_role("slider", name="Style strength (%)")
+    slider.focus()
+    for _ in range(6):
+        slider.press("ArrowLeft")
+    assert slider.input_value() == "70"
+    result = stylize_and_download(page, tmp_path)
+    assert result.format == "PNG" and result.size == (400, 300)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "stylized.png"), full_page=True)
+    page.close()
+
+
+def test_corrupt_upload_shows_error_then_recovers(server, browser, files, tmp_path):
+    page = open_app(browser, server)
+    upload(page, 0, files / "broken.jpg")
+    upload(page, 1, files / "painting.png")
+    page.get_by_text("broken.jpg: image data is truncated or corrupt").wait_for(timeout=30_000)
+    assert page.get_by_text("Traceback").count() == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "corrupt_upload.png"), full_page=True)
+    upload(page, 0, files / "beach.jpg")
+    page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
+    assert stylize_and_download(page, tmp_path).size == (400, 300)
+    page.close()
