@@ -15,6 +15,7 @@ import nst
 from nst import images
 from nst.engines import DESCRIPTIONS
 from nst.examples import example_painting, example_photo
+from nst.presets import label
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 SIZES = [256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096]
@@ -55,20 +56,53 @@ def stylize_cached(
     size: int,
     preserve_color: bool,
     weights: tuple[float, ...] | None,
+    preset: int | None = None,
 ) -> tuple[bytes, tuple[int, int], float]:
     """PNG bytes of the result, its size and the seconds it took; cached on all inputs."""
     load_engine(engine)
     start = time.perf_counter()
     result = nst.stylize(
         content,
-        list(styles),
+        list(styles) if engine != "preset" else None,
         engine=engine,
         strength=strength,
         size=size,
         preserve_color=preserve_color,
-        style_weights=weights,
+        style_weights=weights if engine != "preset" else None,
+        preset=preset if engine == "preset" else None,
     )
     return images.encode(result, "PNG"), result.size, time.perf_counter() - start
+
+
+@st.cache_data(max_entries=8, show_spinner="Painting your photo in all 26 built-in styles...")
+def gallery_cached(content: bytes) -> list[bytes]:
+    load_engine("preset")
+    return [images.encode(tile, "PNG") for tile in nst.preset_gallery(content, size=200)]
+
+
+def pick_preset(index: int) -> None:
+    st.session_state["preset"] = index
+    st.session_state["engine"] = "preset"
+
+
+def gallery(content: bytes | None) -> None:
+    """The 26 built-in styles on the user's photo (or our example); a click picks one."""
+    if not st.toggle("Show the 26 built-in styles", key="show_gallery"):
+        return
+    tiles = gallery_cached(content if content is not None else example_bytes()[0])
+    columns = st.columns(6)
+    for index, tile in enumerate(tiles):
+        with columns[index % 6]:
+            st.image(tile, width="stretch")
+            chosen = st.session_state.get("preset") == index
+            st.button(
+                f"{'✓ ' if chosen else ''}{label(index)}",
+                key=f"preset_{index}",
+                on_click=pick_preset,
+                args=(index,),
+                type="primary" if chosen else "secondary",
+                width="stretch",
+            )
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -132,6 +166,7 @@ def main() -> None:
     with right:
         styles_ok = [thumbnail(data, name) for data, name in styles]
     styles = [s for s, ok in zip(styles, styles_ok, strict=True) if ok]
+    gallery(content if content_ok else None)
 
     available = [name for name in DESCRIPTIONS if engine_problem(name) is None]
     with st.form("settings"):
@@ -140,24 +175,33 @@ def main() -> None:
         for name in DESCRIPTIONS:
             if name not in available:
                 st.caption(f"{name} unavailable: {engine_problem(name)}")
+        if engine == "preset":
+            st.caption(f"Built-in style: {label(st.session_state.get('preset', 0))} (pick another in the gallery)")
         strength = st.slider("Style strength (%)", 0, 100, 100, step=5, key="strength")
         size = st.select_slider("Output size (long side, px)", SIZES, value=1024, key="size")
         preserve = st.toggle("Keep original colours", key="preserve_color")
         weights = None
-        if len(styles) > 1:
+        if len(styles) > 1 and engine != "preset":
             st.write("Blend")
             weights = tuple(float(st.slider(name, 0, 100, 50, key=f"weight_{i}")) for i, (_, name) in enumerate(styles))
         submitted = st.form_submit_button("Stylize", type="primary")
 
     if submitted:
-        if not content_ok or not styles:
+        if not content_ok or (not styles and engine != "preset"):
             st.error("Add a photo and at least one style image first (or try the example).")
         else:
             with st.spinner("Stylizing..."):
                 try:
                     st.session_state["result"] = (
                         stylize_cached(
-                            content, tuple(s for s, _ in styles), engine, strength / 100, size, preserve, weights
+                            content,
+                            tuple(s for s, _ in styles),
+                            engine,
+                            strength / 100,
+                            size,
+                            preserve,
+                            weights,
+                            st.session_state.get("preset", 0),
                         ),
                         content,
                         content_name,

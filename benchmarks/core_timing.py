@@ -44,6 +44,23 @@ def main() -> None:
             nst.stylize(photo, painting, size=side)
             warm.append(time.perf_counter() - start)
         print(f"| {side}x{side} | {first:.2f} | {statistics.median(warm):.2f} | {min(warm):.2f}-{max(warm):.2f} |")
+    print("\nEngine preset (built-in styles), photo 1600x1067:\n")
+    print("| task | first call, model load included (s) | warm median (s) |")
+    print("| --- | --- | --- |")
+    photo = example_photo(1600, 1067)
+    for task, call in (
+        ("26-style sheet, 256 px tiles", lambda: nst.preset_sheet(photo, size=256)),
+        ("one style at 1024 px", lambda: nst.stylize(photo, preset=19, size=1024)),
+    ):
+        start = time.perf_counter()
+        call()
+        first = time.perf_counter() - start
+        warm = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            call()
+            warm.append(time.perf_counter() - start)
+        print(f"| {task} | {first:.2f} | {statistics.median(warm):.2f} |")
 
 
 if __name__ == "__main__":

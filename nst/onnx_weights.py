@@ -103,3 +103,12 @@ def _dequant_output(name: str, producers: dict) -> str:
     """The de-quantized float tensor nearest to a Conv input (the input itself if already float)."""
     node = producers.get(name)
     return name if node is None or node.op_type == "DequantizeLinear" else _dequant_output(node.input[0], producers)
+
+
+def read_tables(filename: str, suffixes: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Float initializers whose names end with one of ``suffixes`` (e.g. per-style norm tables)."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(model_path(filename))).graph
+    return {t.name: numpy_helper.to_array(t).astype(np.float32) for t in graph.initializer if t.name.endswith(suffixes)}

@@ -68,3 +68,20 @@ def test_example_pictures_are_ours_and_valid():
 
     assert example_photo().size == (768, 512) and example_painting().size == (512, 512)
     assert isinstance(example_photo(), Image.Image)
+
+
+def test_gallery_pick_then_stylize_with_preset():
+    app = fresh_app()
+    click(app, "No pictures at hand? Try our example")
+    app.toggle(key="show_gallery").set_value(True).run()
+    assert not app.exception
+    assert len([b for b in app.button if b.label.startswith("#")]) == 26
+    click(app, "#19 Night swirl")
+    assert app.selectbox(key="engine").value == "preset"
+    assert any("#19 Night swirl" in c.value for c in app.caption)
+    app.select_slider(key="size").set_value(256)
+    click(app, "Stylize")
+    png, size, _ = app.session_state["result"][0]
+    assert size == (256, 171)
+    reference = nst.stylize(nst.load_image(app.session_state["result"][1]), preset=19, size=256)
+    assert nst.load_image(png).tobytes() == reference.tobytes()

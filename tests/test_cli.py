@@ -92,7 +92,7 @@ def test_batch_into_folder_with_progress(files, tmp_path):
         (["{d}/beach.jpg", "-s", "{d}/style.jpg", "-o", "{t}/out.gif"], ".png"),
         (["{d}/beach.jpg", "-s", "{d}/style.jpg", "-o", "{t}/no/such/dir/out.png"], "does not exist"),
         (["{d}/beach.jpg", "-s", "{d}/style.jpg", "--engine", "picasso"], "invalid choice"),
-        (["{d}/beach.jpg"], "required"),
+        (["{d}/beach.jpg"], "--style FILE"),
         ([], "required"),
     ],
 )

