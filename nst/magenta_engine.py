@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from nst.images import center_square, pad_to_multiple
-from nst.tf_runtime import import_tensorflow
+from nst.tf_runtime import default_precision, import_tensorflow
 
 STYLE_SIZE = 256  # the style predictor's input side
 
@@ -31,12 +31,13 @@ class MagentaEngine:
 
     name = "magenta"
 
-    def __init__(self) -> None:
+    def __init__(self, precision: str | None = None) -> None:
         tf = import_tensorflow()
         from nst.magenta_net import build_style_predictor, build_transformer
 
+        self.precision = precision or default_precision()
         self._predictor = build_style_predictor()
-        self._transformer = build_transformer()
+        self._transformer = build_transformer(precision=self.precision)
         self._predict = tf.function(lambda x: self._predictor(x, training=False), reduce_retracing=True)
         self._transform = tf.function(lambda c, v: self._transformer([c, v], training=False), reduce_retracing=True)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -61,7 +62,7 @@ class MagentaEngine:
         """Stylize a float HxWx3 image of any size with one style vector."""
         h, w = content.shape[:2]
         padded = pad_to_multiple(content)
-        out = self._transform(padded[None], vector[None].astype(np.float32)).numpy()[0]
+        out = np.asarray(self._transform(padded[None], vector[None].astype(np.float32)), np.float32)[0]
         return out[:h, :w]
 
     def stylize(

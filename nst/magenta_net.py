@@ -19,12 +19,19 @@ from nst.onnx_weights import ConvWeights, read_convs
 STYLE_DIM = 100
 
 
+def conv_policy(precision: str):
+    """Keras dtype policy for convolutions: float32, or bfloat16 compute with float32 weights."""
+    return keras.DTypePolicy("mixed_bfloat16") if precision == "bfloat16" else None
+
+
 def keras_name(scope: str) -> str:
     """Keras layer names may not contain '/', TF scopes do."""
     return scope.replace("/", "__")
 
 
-def _conv(convs: dict[str, ConvWeights], scope: str, padding: str = "valid", activation=None) -> layers.Layer:
+def _conv(
+    convs: dict[str, ConvWeights], scope: str, padding: str = "valid", activation=None, dtype=None
+) -> layers.Layer:
     w = convs[scope]
     if w.groups > 1:
         layer = layers.DepthwiseConv2D(
@@ -38,6 +45,7 @@ def _conv(convs: dict[str, ConvWeights], scope: str, padding: str = "valid", act
             padding=padding,
             activation=activation,
             name=keras_name(scope),
+            dtype=dtype,
         )
     layer.build((None, None, None, w.kernel.shape[2] if w.groups == 1 else w.kernel.shape[2]))
     layer.set_weights([w.kernel, w.bias])
@@ -79,8 +87,13 @@ def build_style_predictor(convs: dict[str, ConvWeights] | None = None) -> keras.
     return keras.Model(image, vector, name="style_predictor")
 
 
-def build_transformer(convs: dict[str, ConvWeights] | None = None) -> keras.Model:
-    """Contract (3 convs), 5 residual blocks and expand (3 convs), normalized by the style vector."""
+def build_transformer(convs: dict[str, ConvWeights] | None = None, precision: str = "float32") -> keras.Model:
+    """Contract (3 convs), 5 residual blocks and expand (3 convs), normalized by the style vector.
+
+    ``precision="bfloat16"`` runs the convolutions in bfloat16 (oneDNN AMX on CPUs that have
+    it); normalization statistics and the output stay float32.
+    """
+    conv_dtype = conv_policy(precision)
     convs = convs if convs is not None else read_convs("arbitrary_transform.onnx")
     content = keras.Input((None, None, 3), name="content_image")
     style = keras.Input((STYLE_DIM,), name="style_vector")
@@ -88,7 +101,7 @@ def build_transformer(convs: dict[str, ConvWeights] | None = None) -> keras.Mode
     def padded_conv(x, scope, activation=None):
         k = convs[scope].kernel.shape[0]
         x = ReflectionPad(k // 2, name=keras_name(scope + "/pad"))(x)
-        return _conv(convs, scope, activation=activation)(x)
+        return _conv(convs, scope, activation=activation, dtype=conv_dtype)(x)
 
     def style_norm(x, scope):
         norm = f"style_params/{scope}/StyleNorm"

@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw
 
 from nst.images import pad_to_multiple, to_array
 from nst.presets import NUM_PRESETS, label
-from nst.tf_runtime import import_tensorflow
+from nst.tf_runtime import default_precision, import_tensorflow
 
 
 class PresetEngine:
@@ -15,18 +15,19 @@ class PresetEngine:
 
     name = "preset"
 
-    def __init__(self) -> None:
+    def __init__(self, precision: str | None = None) -> None:
         tf = import_tensorflow()
         from nst.preset_net import build_preset_transformer
 
-        self._model = build_preset_transformer()
+        self.precision = precision or default_precision()
+        self._model = build_preset_transformer(self.precision)
         self._run = tf.function(lambda c, w: self._model([c, w], training=False), reduce_retracing=True)
 
     def transform(self, content: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Float NxHxWx3 images and Nx26 style weights to stylized images of the same size."""
         h, w = content.shape[1:3]
         padded = np.stack([pad_to_multiple(c) for c in content])
-        return self._run(padded, weights.astype(np.float32)).numpy()[:, :h, :w]
+        return np.asarray(self._run(padded, weights.astype(np.float32)), np.float32)[:, :h, :w]
 
     def stylize(self, content: Image.Image, styles: list[np.ndarray], weights: np.ndarray, strength: float):
         """``styles`` are 26-long weight vectors (one per blend entry), mixed by ``weights``."""

@@ -11,6 +11,7 @@ import keras
 from keras import layers
 
 from nst.layers import ConditionalInstanceNorm, ReflectionPad
+from nst.magenta_net import conv_policy
 from nst.onnx_weights import ConvWeights, read_convs, read_tables
 
 FILENAME = "multistyle26.onnx"
@@ -27,8 +28,9 @@ def _table(tables, name: str, num_styles: int) -> layers.Dense:
     return dense
 
 
-def build_preset_transformer() -> keras.Model:
+def build_preset_transformer(precision: str = "float32") -> keras.Model:
     """(content image of any size, style weights [26]) to the stylized image in [0, 1]."""
+    conv_dtype = conv_policy(precision)
     convs: dict[str, ConvWeights] = read_convs(FILENAME)
     tables = read_tables(FILENAME, (".gamma", ".beta"))
     content = keras.Input((None, None, 3), name="content_image")
@@ -39,7 +41,9 @@ def build_preset_transformer() -> keras.Model:
         if upsample > 1:
             x = layers.UpSampling2D(upsample, interpolation="nearest")(x)
         x = ReflectionPad(w.kernel.shape[0] // 2)(x)
-        conv = layers.Conv2D(w.kernel.shape[-1], w.kernel.shape[:2], strides=w.stride, use_bias=False, name=name)
+        conv = layers.Conv2D(
+            w.kernel.shape[-1], w.kernel.shape[:2], strides=w.stride, use_bias=False, name=name, dtype=conv_dtype
+        )
         conv.build((None, None, None, w.kernel.shape[2]))
         conv.set_weights([w.kernel])
         gamma = _table(tables, f"{name}.norm.gamma", NUM_STYLES)(weights)

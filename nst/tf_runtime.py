@@ -39,3 +39,24 @@ def import_tensorflow():
 
         tf.get_logger().setLevel("ERROR")
     return tf
+
+
+PRECISION_ENV = "NST_PRECISION"
+
+
+def cpu_has_bfloat16() -> bool:
+    """True on CPUs with native bfloat16 math (AMX or AVX512-BF16), where oneDNN makes it fast."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "")
+    except OSError:
+        return False
+    return " amx_bf16" in flags or " avx512_bf16" in flags
+
+
+def default_precision() -> str:
+    """``NST_PRECISION`` (float32 or bfloat16), else bfloat16 where the CPU has it natively."""
+    chosen = os.environ.get(PRECISION_ENV, "").strip().lower()
+    if chosen in ("float32", "bfloat16"):
+        return chosen
+    return "bfloat16" if cpu_has_bfloat16() else "float32"

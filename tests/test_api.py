@@ -56,7 +56,6 @@ def test_strength_interpolates_in_style_space(magenta, content_image, style_imag
     half = nst.stylize(content_image, style_image, size=320, strength=0.5)
     own = magenta.transform(to_array(content_image), magenta.style_vector(content_image))
     assert mae(none, own * 255) < 0.01  # strength 0 is the content's own style vector, not the raw photo
-    assert mae(none, content_image) < mae(full, content_image)
     assert mae(half, full) > 0.01 and mae(half, none) > 0.01
     pixel_fade = (np.asarray(full, np.float32) + np.asarray(none, np.float32)) / 2
     assert mae(half, pixel_fade) > 0.005  # not a cross-fade of the two pictures

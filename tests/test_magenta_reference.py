@@ -1,4 +1,9 @@
-"""Our Keras port against onnxruntime running the very ONNX files it reads its weights from."""
+"""Our Keras port against onnxruntime running the very ONNX files it reads its weights from.
+
+Checked twice: in float32 (the port itself: must be exact) and in the precision users get by
+default (bfloat16 convolutions on CPUs with AMX/AVX512-BF16), which must stay within the
+issue's bound of 0.01.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,13 @@ from nst.magenta_engine import style_input
 
 SIDE = 384  # the ONNX graphs' fixed content size
 CASES = [(landscape(SIDE, SIDE, seed=0), painting(1)), (landscape(SIDE, SIDE, seed=3), painting(5))]
+
+
+@pytest.fixture(scope="module")
+def magenta_f32():
+    from nst.magenta_engine import MagentaEngine
+
+    return MagentaEngine(precision="float32")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +53,7 @@ def test_style_predictor_matches_onnxruntime(magenta, sessions, case):
 
 
 @pytest.mark.parametrize("case", range(len(CASES)))
-def test_transformer_matches_onnxruntime(magenta, sessions, case):
+def test_transformer_matches_onnxruntime(magenta, magenta_f32, sessions, case):
     content, style = CASES[case]
     vector = ref.run(sessions["predict", False], style_input(style)[None]).reshape(100)
     pixels = to_array(content)
@@ -49,7 +61,8 @@ def test_transformer_matches_onnxruntime(magenta, sessions, case):
     exact = ref.run(sessions["transform", True], pixels[None], vector)[0]
     int8 = ref.run(sessions["transform", False], pixels[None], vector)[0]
     assert ours.shape == (SIDE, SIDE, 3)
-    assert mae(ours, exact) <= 1e-3
+    assert mae(magenta_f32.transform(pixels, vector), exact) <= 1e-3  # float32: the port is exact
+    assert mae(ours, exact) <= 0.01  # default precision
     assert mae(ours, int8) <= 0.1  # measured 0.03-0.06: int8 activation rounding, see module doc
     other_vector = ref.run(sessions["predict", False], style_input(CASES[1 - case][1])[None]).reshape(100)
     other = ref.run(sessions["transform", True], pixels[None], other_vector)[0]
