@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 from keras import layers, ops
 
 EPSILON = 1e-5  # instance norm epsilon of every graph we port
@@ -22,10 +23,53 @@ class ReflectionPad(layers.Layer):
         return {**super().get_config(), "pad": self.pad}
 
 
-class ConditionalInstanceNorm(layers.Layer):
-    """Instance norm whose per-channel scale and shift are inputs (computed from the style)."""
+class Moments(layers.Layer):
+    """Per-image, per-channel mean and variance over all positions: (batch, channels) each."""
 
-    def call(self, x, gamma, beta):
-        mean, var = ops.moments(x, axes=[1, 2], keepdims=True)
-        scale = ops.rsqrt(var + EPSILON) * gamma[:, None, None, :]
-        return x * scale + (beta[:, None, None, :] - mean * scale)
+    def call(self, x):
+        return ops.moments(ops.cast(x, "float32"), axes=[1, 2])
+
+
+class ConditionalInstanceNorm(layers.Layer):
+    """Instance norm with the statistics and the per-channel scale and shift given as inputs.
+
+    The statistics are usually the input's own (``Moments``); tiled inference passes the whole
+    image's instead, so every tile is normalized alike and no seams appear.
+    """
+
+    def call(self, x, gamma, beta, mean, var):
+        scale = ops.rsqrt(var + EPSILON) * gamma
+        shift = beta - mean * scale
+        return x * ops.cast(scale[:, None, None, :], x.dtype) + ops.cast(shift[:, None, None, :], x.dtype)
+
+
+class NormPlan:
+    """Where each conditional instance norm gets its statistics, for one model being built.
+
+    ``measure``: from its own input (ordinary inference). ``report``: the same, and the model
+    outputs every norm's statistics. ``given``: from extra model inputs (tiled inference).
+    """
+
+    def __init__(self, mode: str = "measure"):
+        if mode not in ("measure", "report", "given"):
+            raise ValueError(f"unknown norm plan {mode!r}")
+        self.mode = mode
+        self.stat_inputs: list = []
+        self.stat_outputs: list = []
+
+    def __call__(self, x, gamma, beta, name: str):
+        if self.mode == "given":
+            channels = x.shape[-1]
+            mean = keras.Input((channels,), name=f"{name}_mean")
+            var = keras.Input((channels,), name=f"{name}_var")
+            self.stat_inputs += [mean, var]
+        else:
+            mean, var = Moments(name=f"{name}_moments")(x)
+            if self.mode == "report":
+                self.stat_outputs += [mean, var]
+        return ConditionalInstanceNorm(name=name)(x, gamma, beta, mean, var)
+
+    def model(self, inputs: list, output, name: str) -> keras.Model:
+        if self.mode == "report":
+            return keras.Model(inputs, self.stat_outputs, name=f"{name}_stats")
+        return keras.Model(inputs + self.stat_inputs, output, name=name)

@@ -13,7 +13,7 @@ from collections import OrderedDict
 import numpy as np
 from PIL import Image
 
-from nst.images import center_square, pad_to_multiple
+from nst.images import center_square
 from nst.tf_runtime import default_precision, import_tensorflow
 
 STYLE_SIZE = 256  # the style predictor's input side
@@ -34,12 +34,15 @@ class MagentaEngine:
     def __init__(self, precision: str | None = None) -> None:
         tf = import_tensorflow()
         from nst.magenta_net import build_style_predictor, build_transformer
+        from nst.onnx_weights import read_convs
+        from nst.tiling import TiledRunner
 
         self.precision = precision or default_precision()
         self._predictor = build_style_predictor()
-        self._transformer = build_transformer(precision=self.precision)
         self._predict = tf.function(lambda x: self._predictor(x, training=False), reduce_retracing=True)
-        self._transform = tf.function(lambda c, v: self._transformer([c, v], training=False), reduce_retracing=True)
+        convs = read_convs("arbitrary_transform.onnx")
+        self._runner = TiledRunner(lambda norms: build_transformer(convs, self.precision, norms))
+        self._transformer = self._runner.model("measure")
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -59,11 +62,8 @@ class MagentaEngine:
         return vector
 
     def transform(self, content: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """Stylize a float HxWx3 image of any size with one style vector."""
-        h, w = content.shape[:2]
-        padded = pad_to_multiple(content)
-        out = np.asarray(self._transform(padded[None], vector[None].astype(np.float32)), np.float32)[0]
-        return out[:h, :w]
+        """Stylize a float HxWx3 image of any size with one style vector (in tiles when huge)."""
+        return self._runner(content, vector[None])
 
     def stylize(
         self, content: Image.Image, styles: list[Image.Image], weights: np.ndarray, strength: float

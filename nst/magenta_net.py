@@ -12,7 +12,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from nst.layers import ConditionalInstanceNorm, ReflectionPad
+from nst.layers import NormPlan, ReflectionPad
 from nst.magenta_engine import STYLE_SIZE
 from nst.onnx_weights import ConvWeights, read_convs
 
@@ -87,13 +87,17 @@ def build_style_predictor(convs: dict[str, ConvWeights] | None = None) -> keras.
     return keras.Model(image, vector, name="style_predictor")
 
 
-def build_transformer(convs: dict[str, ConvWeights] | None = None, precision: str = "float32") -> keras.Model:
+def build_transformer(
+    convs: dict[str, ConvWeights] | None = None, precision: str = "float32", norms: str = "measure"
+) -> keras.Model:
     """Contract (3 convs), 5 residual blocks and expand (3 convs), normalized by the style vector.
 
     ``precision="bfloat16"`` runs the convolutions in bfloat16 (oneDNN AMX on CPUs that have
-    it); normalization statistics and the output stay float32.
+    it); normalization statistics and the output stay float32. ``norms`` is a
+    :class:`~nst.layers.NormPlan` mode (``report``/``given`` serve tiled inference).
     """
     conv_dtype = conv_policy(precision)
+    plan = NormPlan(norms)
     convs = convs if convs is not None else read_convs("arbitrary_transform.onnx")
     content = keras.Input((None, None, 3), name="content_image")
     style = keras.Input((STYLE_DIM,), name="style_vector")
@@ -107,7 +111,7 @@ def build_transformer(convs: dict[str, ConvWeights] | None = None, precision: st
         norm = f"style_params/{scope}/StyleNorm"
         gamma = _dense(convs, f"{norm}/Conv_1")(style)
         beta = _dense(convs, f"{norm}/Conv")(style)
-        return ConditionalInstanceNorm(name=keras_name(f"{scope}/StyleNorm"))(x, gamma, beta)
+        return plan(x, gamma, beta, keras_name(f"{scope}/StyleNorm"))
 
     x = content
     for name in ("conv1", "conv2", "conv3"):
@@ -123,4 +127,4 @@ def build_transformer(convs: dict[str, ConvWeights] | None = None, precision: st
             x = layers.UpSampling2D(up, interpolation="nearest")(x)
         x = style_norm(padded_conv(x, f"{scope}/conv"), f"{scope}/conv")
         x = layers.Activation(act)(x)
-    return keras.Model([content, style], x, name="transformer")
+    return plan.model([content, style], x, "transformer")

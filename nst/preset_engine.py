@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from nst.images import pad_to_multiple, to_array
+from nst.images import to_array
 from nst.presets import NUM_PRESETS, label
 from nst.tf_runtime import default_precision, import_tensorflow
 
@@ -16,18 +16,19 @@ class PresetEngine:
     name = "preset"
 
     def __init__(self, precision: str | None = None) -> None:
-        tf = import_tensorflow()
-        from nst.preset_net import build_preset_transformer
+        import_tensorflow()
+        from nst.preset_net import build_preset_transformer, read_weights
+        from nst.tiling import TiledRunner
 
         self.precision = precision or default_precision()
-        self._model = build_preset_transformer(self.precision)
-        self._run = tf.function(lambda c, w: self._model([c, w], training=False), reduce_retracing=True)
+        weights = read_weights()
+        self._runner = TiledRunner(lambda norms: build_preset_transformer(self.precision, norms, weights))
 
     def transform(self, content: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Float NxHxWx3 images and Nx26 style weights to stylized images of the same size."""
-        h, w = content.shape[1:3]
-        padded = np.stack([pad_to_multiple(c) for c in content])
-        return np.asarray(self._run(padded, weights.astype(np.float32)), np.float32)[:, :h, :w]
+        """Float NxHxWx3 images and Nx26 style weights to stylized images (a huge single image in tiles)."""
+        if len(content) == 1:
+            return self._runner(content[0], weights)[None]
+        return self._runner.batch(content, weights)
 
     def stylize(self, content: Image.Image, styles: list[np.ndarray], weights: np.ndarray, strength: float):
         """``styles`` are 26-long weight vectors (one per blend entry), mixed by ``weights``."""

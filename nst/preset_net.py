@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from nst.layers import ConditionalInstanceNorm, ReflectionPad
+from nst.layers import NormPlan, ReflectionPad
 from nst.magenta_net import conv_policy
 from nst.onnx_weights import ConvWeights, read_convs, read_tables
 
@@ -28,13 +28,20 @@ def _table(tables, name: str, num_styles: int) -> layers.Dense:
     return dense
 
 
-def build_preset_transformer(precision: str = "float32") -> keras.Model:
-    """(content image of any size, style weights [26]) to the stylized image in [0, 1]."""
+def read_weights() -> tuple[dict[str, ConvWeights], dict]:
+    return read_convs(FILENAME), read_tables(FILENAME, (".gamma", ".beta"))
+
+
+def build_preset_transformer(precision: str = "float32", norms: str = "measure", weights=None) -> keras.Model:
+    """(content image of any size, style weights [26]) to the stylized image in [0, 1].
+
+    ``norms`` is a :class:`~nst.layers.NormPlan` mode; ``weights`` from :func:`read_weights`.
+    """
     conv_dtype = conv_policy(precision)
-    convs: dict[str, ConvWeights] = read_convs(FILENAME)
-    tables = read_tables(FILENAME, (".gamma", ".beta"))
+    plan = NormPlan(norms)
+    convs, tables = weights or read_weights()
     content = keras.Input((None, None, 3), name="content_image")
-    weights = keras.Input((NUM_STYLES,), name="style_weights")
+    style = keras.Input((NUM_STYLES,), name="style_weights")
 
     def block(x, name: str, activation: str | None, upsample: int = 1):
         w = convs[f"{name}.w"]
@@ -46,9 +53,9 @@ def build_preset_transformer(precision: str = "float32") -> keras.Model:
         )
         conv.build((None, None, None, w.kernel.shape[2]))
         conv.set_weights([w.kernel])
-        gamma = _table(tables, f"{name}.norm.gamma", NUM_STYLES)(weights)
-        beta = _table(tables, f"{name}.norm.beta", NUM_STYLES)(weights)
-        x = ConditionalInstanceNorm(name=f"{name}_norm")(conv(x), gamma, beta)
+        gamma = _table(tables, f"{name}.norm.gamma", NUM_STYLES)(style)
+        beta = _table(tables, f"{name}.norm.beta", NUM_STYLES)(style)
+        x = plan(conv(x), gamma, beta, f"{name}_norm")
         return layers.Activation(activation)(x) if activation else x
 
     x = content
@@ -60,4 +67,4 @@ def build_preset_transformer(precision: str = "float32") -> keras.Model:
     x = block(x, "expand.0", "relu", upsample=2)
     x = block(x, "expand.1", "relu", upsample=2)
     x = block(x, "expand.2", "sigmoid")
-    return keras.Model([content, weights], x, name="preset_transformer")
+    return plan.model([content, style], x, "preset_transformer")
