@@ -12,6 +12,7 @@ from nst.color import keep_colors
 from nst.engines import get_engine
 from nst.errors import OptionError
 from nst.presets import PresetSpec, parse_preset
+from nst.tf_runtime import release_memory
 
 MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 64, 6144, 1024
 
@@ -95,7 +96,10 @@ def stylize(
         ]
     content_image = images.fit(images.load_image(content, name="content"), size, upscale=upscale)
     runner = get_engine(engine, hub_handle=hub_handle)
-    out = runner.stylize(content_image, styles, weights, float(strength))
+    try:
+        out = runner.stylize(content_image, styles, weights, float(strength))
+    finally:
+        release_memory()
     if preserve_color:
         out = keep_colors(out, images.to_array(content_image))
     return images.from_array(out)

@@ -60,3 +60,16 @@ def default_precision() -> str:
     if chosen in ("float32", "bfloat16"):
         return chosen
     return "bfloat16" if cpu_has_bfloat16() else "float32"
+
+
+def release_memory() -> None:
+    """Hand freed heap pages back to the OS (glibc), so a server's RSS tracks its live data."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name and sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(name).malloc_trim(0)
+        except (OSError, AttributeError):
+            pass

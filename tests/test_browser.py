@@ -98,7 +98,7 @@ def upload(page, index: int, path: Path) -> None:
 
 
 def stylize_and_download(page, tmp_path: Path) -> Image.Image:
-    page.get_by_role("button", name="Stylize").click()
+    page.get_by_role("button", name="Stylize", exact=True).click()
     button = page.get_by_role("button", name="Download PNG")
     button.wait_for(timeout=180_000)
     with page.expect_download() as info:
