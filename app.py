@@ -6,7 +6,10 @@ for the same inputs and settings are reused (``st.cache_data``), so reruns cost 
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import streamlit as st
@@ -47,8 +50,34 @@ def example_bytes() -> tuple[bytes, bytes]:
     return images.encode(example_photo(), "PNG"), images.encode(example_painting(), "PNG")
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def stylize_cached(
+class ResultCache:
+    """Finished results by a hash of all inputs and settings, shared by every session."""
+
+    def __init__(self, capacity: int = 32):
+        self.capacity = capacity
+        self._items: OrderedDict[str, tuple[bytes, tuple[int, int], float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key: str, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+
+@st.cache_resource
+def result_cache() -> ResultCache:
+    return ResultCache()
+
+
+def stylize_once(
     content: bytes,
     styles: tuple[bytes, ...],
     engine: str,
@@ -56,22 +85,43 @@ def stylize_cached(
     size: int,
     preserve_color: bool,
     weights: tuple[float, ...] | None,
-    preset: int | None = None,
+    preset: int,
+    on_queue=None,
 ) -> tuple[bytes, tuple[int, int], float]:
-    """PNG bytes of the result, its size and the seconds it took; cached on all inputs."""
+    """PNG bytes of the result, its size and the seconds it took; the same request is served
+    from the shared cache, not recomputed."""
+    uses_images = engine != "preset"
+    settings = (
+        engine,
+        strength,
+        size,
+        preserve_color,
+        weights if uses_images else None,
+        None if uses_images else preset,
+    )
+    digest = hashlib.sha256(repr(settings).encode())
+    for part in (content, *(styles if uses_images else ())):
+        digest.update(hashlib.sha256(part).digest())
+    key = digest.hexdigest()
+    cached = result_cache().get(key)
+    if cached is not None:
+        return cached
     load_engine(engine)
     start = time.perf_counter()
     result = nst.stylize(
         content,
-        list(styles) if engine != "preset" else None,
+        list(styles) if uses_images else None,
         engine=engine,
         strength=strength,
         size=size,
         preserve_color=preserve_color,
-        style_weights=weights if engine != "preset" else None,
-        preset=preset if engine == "preset" else None,
+        style_weights=weights if uses_images else None,
+        preset=None if uses_images else preset,
+        on_queue=on_queue,
     )
-    return images.encode(result, "PNG"), result.size, time.perf_counter() - start
+    value = (images.encode(result, "PNG"), result.size, time.perf_counter() - start)
+    result_cache().put(key, value)
+    return value
 
 
 @st.cache_data(max_entries=8, show_spinner="Painting your photo in all 26 built-in styles...")
@@ -190,28 +240,33 @@ def main() -> None:
         if not content_ok or (not styles and engine != "preset"):
             st.error("Add a photo and at least one style image first (or try the example).")
         else:
-            with st.spinner("Stylizing..."):
-                try:
-                    st.session_state["result"] = (
-                        stylize_cached(
-                            content,
-                            tuple(s for s, _ in styles),
-                            engine,
-                            strength / 100,
-                            size,
-                            preserve,
-                            weights,
-                            st.session_state.get("preset", 0),
-                        ),
+            notice = st.empty()
+
+            def queued(position: int) -> None:
+                notice.info(f"Queued: {position} in line. Your picture starts as soon as the server is free.")
+
+            try:
+                with st.spinner("Stylizing..."):
+                    result = stylize_once(
                         content,
-                        content_name,
+                        tuple(s for s, _ in styles),
+                        engine,
+                        strength / 100,
+                        size,
+                        preserve,
+                        weights,
+                        st.session_state.get("preset", 0),
+                        on_queue=queued,
                     )
-                except nst.NSTError as exc:
-                    st.session_state.pop("result", None)
-                    st.error(str(exc))
-                except Exception as exc:  # never a traceback on the page
-                    st.session_state.pop("result", None)
-                    st.error(f"Something went wrong: {type(exc).__name__}. Please try again.")
+                st.session_state["result"] = (result, content, content_name)
+            except nst.NSTError as exc:
+                st.session_state.pop("result", None)
+                st.error(str(exc))
+            except Exception as exc:  # never a traceback on the page
+                st.session_state.pop("result", None)
+                st.error(f"Something went wrong: {type(exc).__name__}. Please try again.")
+            finally:
+                notice.empty()
 
     if "result" in st.session_state:
         show_result(*st.session_state["result"])

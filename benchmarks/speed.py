@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -75,6 +74,12 @@ def ort_peer():
         return Image.fromarray((np.clip(out[:h, :w], 0, 1) * 255 + 0.5).astype(np.uint8))
 
     return stylize
+
+
+def peak_rss_mib() -> float:
+    """This process's own peak RSS (VmHWM); ru_maxrss would carry the parent's over exec."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
 
 
 def worker(engine: str, side: int, aspect: str, runs: int) -> dict:
@@ -130,7 +135,7 @@ def worker(engine: str, side: int, aspect: str, runs: int) -> dict:
         "warm": statistics.median(warm),
         "warm_min": min(warm),
         "warm_max": max(warm),
-        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mib": peak_rss_mib(),
     }
 
 

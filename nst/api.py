@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -11,7 +11,9 @@ from nst import images
 from nst.color import keep_colors
 from nst.engines import get_engine
 from nst.errors import OptionError
+from nst.gatys import GatysSettings, with_iterations
 from nst.presets import PresetSpec, parse_preset
+from nst.slots import inference_slots
 from nst.tf_runtime import release_memory
 
 MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 64, 6144, 1024
@@ -72,17 +74,31 @@ def stylize(
     upscale: bool = False,
     hub_handle: str | None = None,
     preset: PresetSpec | None = None,
+    on_queue: Callable[[int], None] | None = None,
+    iterations: int | None = None,
+    progress: Callable | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    gatys: GatysSettings | None = None,
 ) -> Image.Image:
     """Stylize ``content`` with one style image or a weighted blend of several, or with
     built-in styles: ``preset=7`` or a blend ``preset="3:0.5,12:0.5"`` (engine ``preset``).
 
     ``size`` is the long side of the result in pixels (never larger than the content unless
     ``upscale``); ``strength`` in [0, 1] fades the style in; ``preserve_color`` keeps the
-    content's colours. Bad images raise :class:`nst.ImageError`, bad settings
+    content's colours. ``on_queue(position)`` is called if the call must wait for a free
+    inference slot (see :mod:`nst.slots`). Engine ``gatys`` also takes ``iterations``,
+    ``gatys`` (:class:`nst.gatys.GatysSettings`), ``progress(GatysProgress)`` and
+    ``should_stop()`` (ends early with the best image so far). Bad images raise :class:`nst.ImageError`, bad settings
     :class:`nst.OptionError`, an engine that cannot run here :class:`nst.EngineUnavailable`.
     """
     check_options(strength, size)
     engine = resolve_engine(engine, style, preset)
+    if engine != "gatys" and (iterations is not None or gatys is not None):
+        raise OptionError("iterations and Gatys settings belong to engine 'gatys'")
+    extra = {}
+    if engine == "gatys":
+        settings = with_iterations(gatys, iterations).check()
+        extra = {"settings": settings, "progress": progress, "should_stop": should_stop}
     if engine == "preset":
         styles, weights = [parse_preset(preset)], np.ones(1, np.float32)
     else:
@@ -96,10 +112,11 @@ def stylize(
         ]
     content_image = images.fit(images.load_image(content, name="content"), size, upscale=upscale)
     runner = get_engine(engine, hub_handle=hub_handle)
-    try:
-        out = runner.stylize(content_image, styles, weights, float(strength))
-    finally:
-        release_memory()
+    with inference_slots().hold(on_queue):
+        try:
+            out = runner.stylize(content_image, styles, weights, float(strength), **extra)
+        finally:
+            release_memory()
     if preserve_color:
         out = keep_colors(out, images.to_array(content_image))
     return images.from_array(out)
@@ -109,11 +126,15 @@ def preset_sheet(content, *, size: int = 256) -> Image.Image:
     """All 26 built-in styles on ``content`` (long side ``size``), labelled, in one picture."""
     check_options(1.0, size)
     small = images.fit(images.load_image(content, name="content"), size)
-    return get_engine("preset").contact_sheet(small)
+    engine = get_engine("preset")
+    with inference_slots().hold():
+        return engine.contact_sheet(small)
 
 
 def preset_gallery(content, *, size: int = 192) -> list[Image.Image]:
     """All 26 built-in styles on ``content`` at thumbnail size, index order (for galleries)."""
     check_options(1.0, size)
     small = images.fit(images.load_image(content, name="content"), size)
-    return get_engine("preset").render_all(small)
+    engine = get_engine("preset")
+    with inference_slots().hold():
+        return engine.render_all(small)

@@ -57,7 +57,55 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weights", type=float, nargs="+", help="blend weight per --style, e.g. 0.7 0.3")
     parser.add_argument("--hub-handle", help="TF-Hub URL or local SavedModel folder (engine magenta-hub)")
     parser.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    gatys = parser.add_argument_group("engine gatys (optimization)")
+    gatys.add_argument("--iterations", type=int, help="optimization steps (default 300)")
+    gatys.add_argument("--optimizer", choices=["lbfgs", "adam"], help="default lbfgs")
+    gatys.add_argument("--init", choices=["content", "noise"], help="start from the photo (default) or noise")
+    gatys.add_argument("--content-weight", type=float)
+    gatys.add_argument("--style-weight", type=float)
+    gatys.add_argument("--tv-weight", type=float)
     return parser
+
+
+def gatys_settings(args):
+    """GatysSettings from the CLI flags, or None when none were given."""
+    from dataclasses import replace
+
+    from nst.gatys import GatysSettings
+
+    names = ("iterations", "optimizer", "init", "content_weight", "style_weight", "tv_weight")
+    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    if not given:
+        return None
+    if (args.engine or "magenta") != "gatys":
+        raise UsageError("--iterations and the other optimization flags need --engine gatys")
+    return replace(GatysSettings(), **given).check()
+
+
+class ProgressBar:
+    """Gatys progress on stderr: a redrawn bar on a terminal, a line per tenth otherwise."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.tty = sys.stderr.isatty()
+        self.last_tenth = -1
+
+    def __call__(self, p) -> None:
+        tenth = 10 * p.iteration // max(1, p.total)
+        text = (
+            f"{self.name}: {p.iteration}/{p.total} at {p.stage}, content {p.content_loss:.3f} "
+            f"style {p.style_loss:.4f} ({p.seconds:.0f} s)"
+        )
+        if self.tty:
+            filled = int(30 * p.iteration / max(1, p.total))
+            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {text}", end="", file=sys.stderr, flush=True)
+        elif tenth != self.last_tenth:
+            print(text, file=sys.stderr, flush=True)
+        self.last_tenth = tenth
+
+    def close(self) -> None:
+        if self.tty:
+            print(file=sys.stderr)
 
 
 def output_paths(contents: list[str], output: str | None) -> list[Path]:
@@ -74,7 +122,23 @@ def output_paths(contents: list[str], output: str | None) -> list[Path]:
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"-o {folder}: with several content images, -o must be a folder")
     folder.mkdir(parents=True, exist_ok=True)
-    return [folder / f"{Path(c).stem}_stylized.png" for c in contents]
+    return [folder / name for name in result_names(contents)]
+
+
+def result_names(contents: list[str]) -> list[str]:
+    """``beach_stylized.png`` per input; inputs sharing a stem keep their extension apart
+    (``photo-webp_stylized.png``), and any remaining clash gets a counter."""
+    stems = [Path(c).stem for c in contents]
+    names, seen = [], set()
+    for content, stem in zip(contents, stems, strict=True):
+        suffix = Path(content).suffix.lstrip(".").lower()
+        base = f"{stem}-{suffix}" if stems.count(stem) > 1 and suffix else stem
+        name, n = f"{base}_stylized.png", 2
+        while name in seen:
+            name, n = f"{base}-{n}_stylized.png", n + 1
+        seen.add(name)
+        names.append(name)
+    return names
 
 
 def build_sheet_parser() -> argparse.ArgumentParser:
@@ -100,6 +164,27 @@ def run_sheet(argv: list[str]) -> int:
     return 0
 
 
+class StopFlag:
+    """Ctrl-C during a Gatys run asks it to stop and keep the best image so far."""
+
+    def __init__(self):
+        import signal
+
+        self.requested = False
+        try:
+            signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread
+            pass
+
+    def _handle(self, *_):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __call__(self) -> bool:
+        return self.requested
+
+
 def run(argv: list[str]) -> int:
     if argv[:1] == ["sheet"] and not Path("sheet").exists():
         return run_sheet(argv[1:])
@@ -115,11 +200,21 @@ def run(argv: list[str]) -> int:
         normalize_weights(args.weights, len(args.style or []))
     if not 1 <= args.quality <= 100:
         raise UsageError("--quality must be from 1 to 100")
+    settings = gatys_settings(args)
     targets = output_paths(args.content, args.output)
     styles = [images.load_image(s, name=Path(s).name) for s in args.style or []]  # once, for every content
     failures = 0
+    stop = StopFlag() if args.engine == "gatys" else None
+    extra = {}
+    if args.engine == "gatys":
+        from nst.engines import get_engine
+
+        print(f"nst: {get_engine('gatys').note}", file=sys.stderr)
     for index, (content, target) in enumerate(zip(args.content, targets, strict=True), start=1):
         start = time.perf_counter()
+        if args.engine == "gatys":
+            bar = ProgressBar(Path(content).name)
+            extra = {"gatys": settings, "progress": bar, "should_stop": stop}
         try:
             result = stylize(
                 images.load_image(content, name=Path(content).name),
@@ -132,7 +227,10 @@ def run(argv: list[str]) -> int:
                 upscale=args.upscale,
                 hub_handle=args.hub_handle,
                 preset=args.preset,
+                **extra,
             )
+            if args.engine == "gatys":
+                bar.close()
             images.save(result, target, quality=args.quality)
         except NSTError as exc:
             if len(args.content) == 1:
@@ -142,6 +240,9 @@ def run(argv: list[str]) -> int:
             continue
         seconds = time.perf_counter() - start
         print(f"[{index}/{len(args.content)}] {content} -> {target} ({result.width}x{result.height}, {seconds:.1f} s)")
+        if stop is not None and stop.requested:
+            print("nst: stopped early (Ctrl-C); saved the best image so far", file=sys.stderr)
+            return 130
     return EXIT_USAGE if failures else 0
 
 

@@ -14,6 +14,7 @@ DESCRIPTIONS = {
     "magenta": "Magenta arbitrary stylization, embedded weights, any resolution, offline (default)",
     "magenta-hub": "Magenta arbitrary stylization, Google's official TF-Hub model (internet or local copy)",
     "preset": "26 built-in styles (conditional instance norm), any resolution, offline",
+    "gatys": "Gatys optimization (2015): slowest, finest; VGG-19 features, or MobileNetV2 offline",
 }
 
 
@@ -61,4 +62,8 @@ def _build(name: str, hub_handle: str | None) -> Engine:
         from nst.preset_engine import PresetEngine
 
         return PresetEngine()
+    if name == "gatys":
+        from nst.gatys import GatysEngine
+
+        return GatysEngine()
     raise EngineUnavailable(name)  # unreachable: names are checked above

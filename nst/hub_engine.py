@@ -58,6 +58,8 @@ def check_loadable(handle: str) -> None:
         raise EngineUnavailable(f"TF-Hub handle {handle}: use an https:// URL or a local SavedModel folder")
     if (cached_dir(handle) / "saved_model.pb").is_file():
         return
+    if os.environ.get("NST_OFFLINE") == "1":
+        raise EngineUnavailable(_offline_hint(handle, "NST_OFFLINE=1"))
     try:
         socket.create_connection((url.hostname, url.port or 443), timeout=PROBE_TIMEOUT_S).close()
     except OSError as exc:

@@ -24,6 +24,9 @@ ImageSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO | Im
 MIN_SIDE = 32
 DEFAULT_MAX_PIXELS = 50_000_000
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+# Decoders we allow. Pillow can also open formats that run external programs (EPS through
+# Ghostscript) or that few people need; a public upload page should not reach those.
+INPUT_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")  # JPEG covers camera MPO files
 
 
 def max_pixels() -> int:
@@ -48,7 +51,9 @@ def load_image(source: ImageSource, *, name: str | None = None, limit: int | Non
         image = _open(data, label, limit)
     _check_pixels(image.size, label, limit)
     try:
-        image = ImageOps.exif_transpose(image) or image
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = ImageOps.exif_transpose(image) or image
     except Exception:  # a broken EXIF block must not cost the user their picture
         pass
     return _check_size(_to_rgb(image, label), label, limit)
@@ -84,8 +89,10 @@ def _read_bytes(source, name: str | None) -> tuple[bytes, str]:
 def _open(data: bytes, label: str, limit: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            # decoders warn about odd files (corrupt EXIF, bomb-sized headers): we decide, not them
+            warnings.simplefilter("ignore")
+            Image.init()  # register every plugin first: open() with formats= needs them loaded
+            image = Image.open(io.BytesIO(data), formats=INPUT_FORMATS)
             _check_pixels(image.size, label, limit)  # header only: nothing decoded yet
             image.seek(0)  # animated GIF/WebP/TIFF: the first frame
             image.load()

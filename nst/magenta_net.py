@@ -60,11 +60,16 @@ def _dense(convs: dict[str, ConvWeights], scope: str) -> layers.Layer:
     return layer
 
 
-def build_style_predictor(convs: dict[str, ConvWeights] | None = None) -> keras.Model:
-    """MobileNetV2 (width 1.0, batch norm folded) plus a 1x1 bottleneck to the style vector."""
+def build_style_predictor(
+    convs: dict[str, ConvWeights] | None = None, input_size: int | None = STYLE_SIZE
+) -> keras.Model:
+    """MobileNetV2 (width 1.0, batch norm folded) plus a 1x1 bottleneck to the style vector.
+
+    ``input_size=None`` accepts any size (its trunk then serves as a feature network).
+    """
     convs = convs if convs is not None else read_convs("arbitrary_predict.onnx")
     relu6 = layers.ReLU(max_value=6.0)
-    image = keras.Input((STYLE_SIZE, STYLE_SIZE, 3), name="style_image")
+    image = keras.Input((input_size, input_size, 3), name="style_image")
     x = _conv(convs, "MobilenetV2/Conv", "same", relu6)(image)
     blocks = sorted(
         {s.split("/")[1] for s in convs if s.startswith("MobilenetV2/expanded_conv")},

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TFHUB_CACHE_DIR", str(ROOT / ".pytest_cache" / "tfhub"))  # never the user's cache
+os.environ["NST_OFFLINE"] = "1"  # tests never download (hub models, VGG-19 weights)
 
 
 def landscape(width: int = 320, height: int = 240, seed: int = 0) -> Image.Image:

@@ -85,3 +85,16 @@ def test_gallery_pick_then_stylize_with_preset():
     assert size == (256, 171)
     reference = nst.stylize(nst.load_image(app.session_state["result"][1]), preset=19, size=256)
     assert nst.load_image(png).tobytes() == reference.tobytes()
+
+
+def test_no_text_inputs_and_safe_server_settings():
+    """Nothing on the page lets a user name a server path, a model URL or a handle."""
+    import tomllib
+
+    app = fresh_app()
+    assert len(app.text_input) == 0 and len(app.text_area) == 0
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == 20
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["client"]["showErrorDetails"] == "none"

@@ -138,3 +138,81 @@ def test_corrupt_upload_shows_error_then_recovers(server, browser, files, tmp_pa
     page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
     assert stylize_and_download(page, tmp_path).size == (400, 300)
     page.close()
+
+
+def test_hostile_uploads_show_one_line_errors(server, browser, files, tmp_path):
+    from hostile import invalid_files
+
+    bad = invalid_files()
+    page = open_app(browser, server)
+    for name in ("page.png", "bomb.png", "sliver.png", "truncated.jpg"):
+        path = tmp_path / name
+        path.write_bytes(bad[name])
+        upload(page, 0, path)
+        alert = page.get_by_role("alert").filter(has_text=name)
+        alert.wait_for(timeout=30_000)
+        assert alert.count() == 1 and "\n" not in alert.inner_text().strip()
+    assert page.get_by_text("Traceback").count() == 0
+    page.close()
+
+
+def test_upload_limit_is_enforced(server, browser, tmp_path):
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(21 * 1024 * 1024))
+    page = open_app(browser, server)
+    upload(page, 0, huge)
+    page.get_by_text("20").filter(has_text="MB").first.wait_for(timeout=30_000)
+    assert page.get_by_text("huge.png (").count() == 0  # never reached our code
+    page.close()
+
+
+def test_eight_concurrent_sessions_get_their_own_results(server, browser, tmp_path):
+    import numpy as np
+
+    import nst
+
+    pages, expected = [], []
+    for i in range(8):
+        content, style = tmp_path / f"photo{i}.png", tmp_path / f"style{i}.png"
+        landscape(200, 150, seed=i).save(content)
+        painting(i % 3).save(style)
+        expected.append(np.asarray(nst.stylize(content, style), np.int16))
+        page = browser.new_context(accept_downloads=True).new_page()
+        page.goto(server)
+        page.get_by_text("Neural style transfer").first.wait_for(timeout=60_000)
+        upload(page, 0, content)
+        upload(page, 1, style)
+        page.get_by_text(f"photo{i}.png (200x150 shown)").wait_for(timeout=30_000)
+        pages.append(page)
+    for page in pages:  # all at once: the server serves eight sessions together
+        page.get_by_role("button", name="Stylize", exact=True).click()
+    for i, page in enumerate(pages):
+        button = page.get_by_role("button", name="Download PNG")
+        button.wait_for(timeout=180_000)
+        with page.expect_download() as info:
+            button.click()
+        assert info.value.suggested_filename == f"photo{i}_stylized.png"
+        target = tmp_path / f"result{i}.png"
+        info.value.save_as(target)
+        got = np.asarray(Image.open(target).convert("RGB"), np.int16)
+        assert got.shape == expected[i].shape and np.abs(got - expected[i]).mean() < 1
+        page.context.close()
+
+
+def test_uploads_leave_no_files_in_temp(server, browser, files, tmp_path):
+    import tempfile
+
+    temp = Path(tempfile.gettempdir())
+    ignore = ("pytest-of-", "playwright", ".org.chromium")  # the test run and the browser itself
+
+    def snapshot() -> set[str]:
+        return {p.name for p in temp.iterdir() if not p.name.startswith(ignore)}
+
+    before = snapshot()
+    page = open_app(browser, server)
+    upload(page, 0, files / "beach.jpg")
+    upload(page, 1, files / "painting.png")
+    page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
+    stylize_and_download(page, tmp_path)
+    page.close()
+    assert snapshot() - before == set()

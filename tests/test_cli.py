@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -11,12 +12,14 @@ from PIL import Image
 
 
 def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NST_OFFLINE": "1"}  # tests never download
     return subprocess.run(
         [sys.executable, "-m", "nst", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd or ROOT,
         timeout=300,
+        env=env,
     )
 
 

@@ -66,7 +66,8 @@ def test_hub_strength_and_blend(saved_model, content_image, style_image, second_
     assert np.abs(np.asarray(blended, np.int16) - np.asarray(single, np.int16)).mean() < 1
 
 
-def test_unreachable_url_fails_fast_with_hint(content_image, style_image):
+def test_unreachable_url_fails_fast_with_hint(content_image, style_image, monkeypatch):
+    monkeypatch.delenv("NST_OFFLINE")  # exercise the reachability probe (the host never resolves)
     handle = "https://tfhub.invalid/google/magenta/arbitrary-image-stylization-v1-256/2"  # never resolves
     start = time.monotonic()
     with pytest.raises(nst.EngineUnavailable) as info:

@@ -41,3 +41,11 @@ def test_tiles_stitch_without_seams(engine_name, style_image):
     assert gap.mean() < 2e-4 and gap.max() < 0.02
     measured = runner.batch(pixels[None], condition)[0]
     assert np.abs(whole - measured).mean() < 1e-3  # own statistics given back: same as a plain pass
+
+
+def test_new_sizes_do_not_retrace(magenta, style_image):
+    """Shape-relaxed graphs: many image sizes share one trace (no per-size graph or memory growth)."""
+    vector = magenta.style_vector(style_image)
+    for width, height in [(96, 64), (100, 75), (128, 128), (250, 120), (64, 300), (333, 222), (180, 181)]:
+        magenta.transform(to_array(landscape(width, height)), vector)
+    assert magenta._runner._functions["measure"].experimental_get_tracing_count() <= 3

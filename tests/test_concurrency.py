@@ -1,0 +1,78 @@
+"""Many callers at once: same images as one at a time, and a bound on simultaneous inferences."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from conftest import landscape, painting
+
+import nst
+from nst.slots import InferenceSlots
+
+
+def test_eight_threads_match_sequential_results():
+    jobs = [
+        (landscape(200 + 8 * i, 150, seed=i), painting(i % 3), 0.5 + 0.5 * (i % 2), "magenta") for i in range(6)
+    ] + [(landscape(180, 180, seed=9), None, 1.0, "preset"), (landscape(160, 200, seed=11), None, 0.7, "preset")]
+
+    def run(job):
+        content, style, strength, engine = job
+        if engine == "preset":
+            return np.asarray(nst.stylize(content, preset=5, strength=strength, size=256))
+        return np.asarray(nst.stylize(content, style, strength=strength, size=256))
+
+    sequential = [run(job) for job in jobs]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        concurrent = list(pool.map(run, jobs))
+    for a, b in zip(sequential, concurrent, strict=True):
+        assert a.shape == b.shape
+        assert np.abs(a.astype(np.int16) - b.astype(np.int16)).max() <= 1
+
+
+def test_slots_bound_concurrency_and_report_the_queue():
+    slots = InferenceSlots(2)
+    running = peak = 0
+    lock = threading.Lock()
+    queued: list[int] = []
+
+    def job(_):
+        nonlocal running, peak
+        with slots.hold(on_queue=queued.append):
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.05)
+            with lock:
+                running -= 1
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(job, range(8)))
+    assert peak == 2
+    assert len(queued) >= 5 and min(queued) >= 1  # the others were told they wait
+    assert slots.waiting == 0
+
+
+def test_stylize_reports_queueing(style_image):
+    from nst import slots as slot_module
+
+    positions: list[int] = []
+    held = slot_module.inference_slots()
+    for _ in range(held.count):  # every slot busy, as if other users were being served
+        held._free.acquire()
+    try:
+        worker = threading.Thread(
+            target=lambda: nst.stylize(landscape(96, 64), style_image, size=96, on_queue=positions.append)
+        )
+        worker.start()
+        deadline = time.monotonic() + 10
+        while not positions and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert positions == [1]
+    finally:
+        for _ in range(held.count):
+            held._free.release()
+    worker.join(timeout=60)
+    assert not worker.is_alive()

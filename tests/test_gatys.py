@@ -1,0 +1,133 @@
+"""The ``gatys`` engine: losses fall, early stop keeps the best image, feature networks load offline."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from conftest import landscape, painting
+from PIL import Image
+from test_cli import run_cli
+
+import nst
+from nst import features
+from nst.gatys import GatysSettings, stage_iterations, stage_sides
+
+
+@pytest.fixture(scope="module")
+def offline(tmp_path_factory):
+    """No VGG-19 file and an unreachable download host: the offline path, never a download."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(features, "DOWNLOAD_HOST", "storage.invalid")  # belt and braces with NST_OFFLINE
+    mp.setenv(features.OFFLINE_ENV, "1")
+    mp.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras_home")))
+    mp.delenv(features.WEIGHTS_ENV, raising=False)
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def gatys(offline):
+    start = time.monotonic()
+    engine = nst.get_engine("gatys")
+    assert time.monotonic() - start < 30  # falls over quickly, no hanging download
+    return engine
+
+
+def test_offline_falls_back_to_mobilenet_and_says_so(gatys):
+    assert gatys.features.name == "mobilenetv2"
+    assert "not available offline" in gatys.note and "NST_VGG19_WEIGHTS" in gatys.note
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_losses_fall(gatys, optimizer):
+    reports = []
+    out = nst.stylize(
+        landscape(96, 64),
+        painting(3),
+        engine="gatys",
+        size=96,
+        progress=reports.append,
+        gatys=GatysSettings(iterations=25, optimizer=optimizer, preview_every=5, learning_rate=0.03),
+    )
+    assert out.size == (96, 64)
+    assert [r.iteration for r in reports] == list(range(1, len(reports) + 1)) and len(reports) >= 20
+    total = [gatys_total(r) for r in reports]
+    assert total[-1] < 0.7 * total[0]
+    assert reports[-1].style_loss < reports[0].style_loss
+    assert sum(r.image is not None for r in reports) >= 4  # previews for the UI
+
+
+def gatys_total(report) -> float:
+    s = GatysSettings()
+    return s.content_weight * report.content_loss + s.style_weight * report.style_loss + s.tv_weight * report.tv_loss
+
+
+def test_stop_early_keeps_best_so_far(gatys):
+    reports = []
+    out = nst.stylize(
+        landscape(96, 64),
+        painting(3),
+        engine="gatys",
+        size=96,
+        iterations=200,
+        progress=reports.append,
+        should_stop=lambda: len(reports) >= 5,
+    )
+    assert len(reports) == 5 and out.size == (96, 64)
+    assert np.asarray(out).std() > 5
+
+
+def test_noise_init_and_strength_zero(gatys):
+    photo = landscape(96, 64)
+    only_content = GatysSettings(iterations=5, tv_weight=0.0)
+    kept = nst.stylize(photo, painting(3), engine="gatys", size=96, strength=0.0, gatys=only_content)
+    assert np.abs(np.asarray(kept, np.int16) - np.asarray(photo, np.int16)).mean() < 1  # no style: the photo
+    noisy = nst.stylize(photo, painting(3), engine="gatys", size=96, gatys=GatysSettings(iterations=5, init="noise"))
+    assert noisy.size == (96, 64)
+
+
+def test_coarse_to_fine_plan():
+    assert stage_sides(512, True) == [512]
+    assert stage_sides(2048, True) == [512, 1024, 2048]
+    assert stage_sides(2048, False) == [2048]
+    assert stage_iterations(300, 3) == [200, 50, 50]
+    assert sum(stage_iterations(7, 3)) == 7
+
+
+def test_vgg19_from_a_local_weights_file(tmp_path, monkeypatch):
+    """The real VGG-19 loading path, on a weights file this test writes (random, not ImageNet)."""
+    import keras
+
+    path = tmp_path / "vgg19.weights.h5"
+    keras.applications.VGG19(include_top=False, weights=None).save_weights(str(path))
+    monkeypatch.setenv(features.WEIGHTS_ENV, str(path))
+    net = features.load_feature_net()
+    assert net.name == "vgg19" and "VGG-19" in net.note
+    outputs = net.model(np.random.default_rng(0).random((1, 64, 64, 3), np.float32))
+    assert [o.shape[-1] for o in outputs] == [512, 64, 128, 256, 512, 512]
+    monkeypatch.setenv(features.WEIGHTS_ENV, str(tmp_path / "missing.h5"))
+    with pytest.raises(nst.EngineUnavailable, match="no such file"):
+        features.load_feature_net()
+
+
+def test_bad_settings():
+    with pytest.raises(nst.OptionError, match="iterations"):
+        nst.stylize(landscape(96, 64), painting(3), engine="gatys", iterations=0)
+    with pytest.raises(nst.OptionError, match="belong to engine 'gatys'"):
+        nst.stylize(landscape(96, 64), painting(3), iterations=10)
+
+
+def test_cli_progress(gatys, tmp_path):
+    photo, style = tmp_path / "photo.png", tmp_path / "style.png"
+    landscape(120, 90).save(photo)
+    painting(3).save(style)
+    done = run_cli(
+        photo, "-s", style, "--engine", "gatys", "--iterations", "10", "--size", "120", "-o", tmp_path / "o.png"
+    )
+    assert done.returncode == 0, done.stderr
+    assert Image.open(tmp_path / "o.png").size == (120, 90)
+    assert "photo.png: 10/10" in done.stderr and "MobileNetV2" in done.stderr
+    bad = run_cli(photo, "-s", style, "--iterations", "10", "-o", tmp_path / "x.png")
+    assert bad.returncode == 2 and "--engine gatys" in bad.stderr
