@@ -86,7 +86,9 @@ def stylize_once(
     preserve_color: bool,
     weights: tuple[float, ...] | None,
     preset: int,
+    iterations: int | None = None,
     on_queue=None,
+    progress=None,
 ) -> tuple[bytes, tuple[int, int], float]:
     """PNG bytes of the result, its size and the seconds it took; the same request is served
     from the shared cache, not recomputed."""
@@ -118,6 +120,7 @@ def stylize_once(
         style_weights=weights if uses_images else None,
         preset=None if uses_images else preset,
         on_queue=on_queue,
+        **({"iterations": iterations, "progress": progress} if engine == "gatys" else {}),
     )
     value = (images.encode(result, "PNG"), result.size, time.perf_counter() - start)
     result_cache().put(key, value)
@@ -218,64 +221,95 @@ def main() -> None:
     styles = [s for s, ok in zip(styles, styles_ok, strict=True) if ok]
     gallery(content if content_ok else None)
 
+    st.subheader("3. Settings")
     available = [name for name in DESCRIPTIONS if engine_problem(name) is None]
-    with st.form("settings"):
-        st.subheader("3. Settings")
-        engine = st.selectbox("Engine", available, format_func=lambda n: f"{n}: {DESCRIPTIONS[n]}", key="engine")
-        for name in DESCRIPTIONS:
-            if name not in available:
-                st.caption(f"{name} unavailable: {engine_problem(name)}")
+    engine = st.selectbox("Engine", available, format_func=lambda n: f"{n}: {DESCRIPTIONS[n]}", key="engine")
+    for name in DESCRIPTIONS:
+        if name not in available:
+            st.caption(f"{name} unavailable: {engine_problem(name)}")
+    with st.form("settings", border=True):
         if engine == "preset":
             st.caption(f"Built-in style: {label(st.session_state.get('preset', 0))} (pick another in the gallery)")
         strength = st.slider("Style strength (%)", 0, 100, 100, step=5, key="strength")
         size = st.select_slider("Output size (long side, px)", SIZES, value=1024, key="size")
         preserve = st.toggle("Keep original colours", key="preserve_color")
+        iterations = None
+        if engine == "gatys":
+            iterations = st.slider("Iterations", 50, 1000, 200, step=50, key="iterations")
         weights = None
         if len(styles) > 1 and engine != "preset":
             st.write("Blend")
             weights = tuple(float(st.slider(name, 0, 100, 50, key=f"weight_{i}")) for i, (_, name) in enumerate(styles))
         submitted = st.form_submit_button("Stylize", type="primary")
 
+    if st.session_state.get("cancel") and "partial" in st.session_state:
+        st.session_state["result"] = st.session_state.pop("partial")
     if submitted:
+        st.session_state.pop("partial", None)
         if not content_ok or (not styles and engine != "preset"):
             st.error("Add a photo and at least one style image first (or try the example).")
         else:
-            notice = st.empty()
-
-            def queued(position: int) -> None:
-                notice.info(f"Queued: {position} in line. Your picture starts as soon as the server is free.")
-
-            try:
-                with st.spinner("Stylizing..."):
-                    result = stylize_once(
-                        content,
-                        tuple(s for s, _ in styles),
-                        engine,
-                        strength / 100,
-                        size,
-                        preserve,
-                        weights,
-                        st.session_state.get("preset", 0),
-                        on_queue=queued,
-                    )
-                st.session_state["result"] = (result, content, content_name)
-            except nst.NSTError as exc:
-                st.session_state.pop("result", None)
-                st.error(str(exc))
-            except Exception as exc:  # never a traceback on the page
-                st.session_state.pop("result", None)
-                st.error(f"Something went wrong: {type(exc).__name__}. Please try again.")
-            finally:
-                notice.empty()
+            run(content, content_name, styles, engine, strength, size, preserve, weights, iterations)
 
     if "result" in st.session_state:
         show_result(*st.session_state["result"])
 
 
-def show_result(result, content: bytes, content_name: str) -> None:
+def run(content, content_name, styles, engine, strength, size, preserve, weights, iterations) -> None:
+    """One stylization with a queue notice, and for Gatys live progress, a preview and Cancel."""
+    notice = st.empty()
+
+    def queued(position: int) -> None:
+        notice.info(f"Queued: {position} in line. Your picture starts as soon as the server is free.")
+
+    progress = None
+    if engine == "gatys":
+        st.caption(load_engine("gatys").note)
+        st.button("Cancel (keep the best image so far)", key="cancel")
+        bar, preview = st.progress(0.0, text="Starting..."), st.empty()
+
+        def progress(p) -> None:
+            bar.progress(p.iteration / p.total, text=f"Iteration {p.iteration}/{p.total} at {p.stage}")
+            if p.image is not None:
+                png = images.encode(images.from_array(p.image), "PNG")
+                preview.image(png, caption=f"Best so far (iteration {p.iteration})", width=480)
+                size_now = (p.image.shape[1], p.image.shape[0])
+                note = f"cancelled at iteration {p.iteration} of {p.total}; the best image so far"
+                st.session_state["partial"] = ((png, size_now, p.seconds), content, content_name, note)
+
+    try:
+        with st.spinner("Stylizing..."):
+            result = stylize_once(
+                content,
+                tuple(s for s, _ in styles),
+                engine,
+                strength / 100,
+                size,
+                preserve,
+                weights,
+                st.session_state.get("preset", 0),
+                iterations,
+                on_queue=queued,
+                progress=progress,
+            )
+        st.session_state["result"] = (result, content, content_name, None)
+        st.session_state.pop("partial", None)
+    except nst.NSTError as exc:
+        for key in ("result", "partial"):
+            st.session_state.pop(key, None)
+        st.error(str(exc))
+    except Exception as exc:  # never a traceback on the page
+        for key in ("result", "partial"):
+            st.session_state.pop(key, None)
+        st.error(f"Something went wrong: {type(exc).__name__}. Please try again.")
+    finally:  # also when Cancel interrupts the run: "partial" then stays for the next run
+        notice.empty()
+
+
+def show_result(result, content: bytes, content_name: str, note: str | None = None) -> None:
     png, (width, height), seconds = result
     st.subheader("4. Result")
-    st.caption(f"{width}x{height} px in {seconds:.1f} s")
+    st.caption(f"{width}x{height} px in {seconds:.1f} s" + (f" ({note})" if note else ""))
     before, after = st.columns(2)
     with before:
         st.image(images.load_image(content), caption="Original", width="stretch")

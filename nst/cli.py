@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--hub-handle", help="TF-Hub URL or local SavedModel folder (engine magenta-hub)")
     parser.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
     gatys = parser.add_argument_group("engine gatys (optimization)")
-    gatys.add_argument("--iterations", type=int, help="optimization steps (default 300)")
+    gatys.add_argument("--iterations", type=int, help="optimization steps (default 200)")
     gatys.add_argument("--optimizer", choices=["lbfgs", "adam"], help="default lbfgs")
     gatys.add_argument("--init", choices=["content", "noise"], help="start from the photo (default) or noise")
     gatys.add_argument("--content-weight", type=float)

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nst.errors import ImageError
+from nst.stdio import stderr_silenced
 
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO | Image.Image | np.ndarray
 
@@ -88,8 +89,8 @@ def _read_bytes(source, name: str | None) -> tuple[bytes, str]:
 
 def _open(data: bytes, label: str, limit: int) -> Image.Image:
     try:
-        with warnings.catch_warnings():
-            # decoders warn about odd files (corrupt EXIF, bomb-sized headers): we decide, not them
+        with warnings.catch_warnings(), stderr_silenced():
+            # decoders warn (Python warnings, libtiff on stderr) about odd files: we decide, not them
             warnings.simplefilter("ignore")
             Image.init()  # register every plugin first: open() with formats= needs them loaded
             image = Image.open(io.BytesIO(data), formats=INPUT_FORMATS)

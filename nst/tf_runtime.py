@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import threading
 
+from nst.stdio import stderr_silenced
+
 _lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _stderr_silenced():
-    """Send file descriptor 2 to /dev/null: TensorFlow's C++ start-up lines bypass every log level."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real stderr (e.g. some embedded interpreters)
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def import_tensorflow():
@@ -34,7 +17,7 @@ def import_tensorflow():
         return sys.modules["tensorflow"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # also set by nst/__init__ for direct imports
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    with _lock, _stderr_silenced():
+    with _lock, stderr_silenced():
         import tensorflow as tf
 
         tf.get_logger().setLevel("ERROR")

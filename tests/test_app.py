@@ -98,3 +98,17 @@ def test_no_text_inputs_and_safe_server_settings():
     assert config["server"]["enableXsrfProtection"] is True
     assert config["browser"]["gatherUsageStats"] is False
     assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_gatys_runs_with_progress_and_offline_note():
+    app = fresh_app()
+    click(app, "No pictures at hand? Try our example")
+    app.selectbox(key="engine").set_value("gatys").run()
+    app.slider(key="iterations").set_value(50)
+    app.select_slider(key="size").set_value(256)
+    click(app, "Stylize")
+    assert not app.error
+    assert any("MobileNetV2" in c.value for c in app.caption)  # offline here: the UI says which features
+    png, size, _ = app.session_state["result"][0]
+    assert size == (256, 171) and nst.load_image(png).size == (256, 171)
+    assert any(b.label.startswith("Cancel") for b in app.button)

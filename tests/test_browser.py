@@ -216,3 +216,28 @@ def test_uploads_leave_no_files_in_temp(server, browser, files, tmp_path):
     stylize_and_download(page, tmp_path)
     page.close()
     assert snapshot() - before == set()
+
+
+def test_gatys_progress_and_cancel_keeps_best_so_far(server, browser, files, tmp_path):
+    page = open_app(browser, server)
+    upload(page, 0, files / "beach.jpg")
+    upload(page, 1, files / "painting.png")
+    page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option").filter(has_text="gatys:").click()
+    iterations = page.get_by_role("slider", name="Iterations")
+    iterations.focus()
+    iterations.press("End")  # 1000 iterations: far more than the test waits for
+    page.get_by_role("button", name="Stylize", exact=True).click()
+    page.get_by_text("Best so far (iteration").wait_for(timeout=120_000)
+    page.get_by_role("button", name="Cancel (keep the best image so far)").click()
+    page.get_by_text("cancelled at iteration").wait_for(timeout=60_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "gatys_cancelled.png"), full_page=True)
+    button = page.get_by_role("button", name="Download PNG")
+    with page.expect_download() as info:
+        button.click()
+    target = tmp_path / "partial.png"
+    info.value.save_as(target)
+    assert Image.open(target).format == "PNG"
+    page.close()

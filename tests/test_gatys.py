@@ -89,10 +89,12 @@ def test_noise_init_and_strength_zero(gatys):
 
 
 def test_coarse_to_fine_plan():
-    assert stage_sides(512, True) == [512]
-    assert stage_sides(2048, True) == [512, 1024, 2048]
+    assert stage_sides(400, True) == [400]
+    assert stage_sides(512, True) == [256, 512]
+    assert stage_sides(2048, True) == [256, 512, 1024, 2048]
     assert stage_sides(2048, False) == [2048]
     assert stage_iterations(300, 3) == [200, 50, 50]
+    assert stage_iterations(200, 2) == [150, 50]
     assert sum(stage_iterations(7, 3)) == 7
 
 

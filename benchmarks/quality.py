@@ -1,0 +1,111 @@
+"""Quality metric of issue 5/6 on held-out content/style pairs; results to a Markdown table.
+
+    python benchmarks/quality.py --data ../shared/data \
+        --vgg ../shared/data/weights/vgg19_normalised_relu3_1/vgg19_normalised_relu3_1_encoder.npz \
+        --engines identity magenta gatys --pairs 40 --gatys-pairs 8
+
+Exactly the metric of the issues: images in [0, 1], output at 512 px long side, content
+resized to the output's size, style image at its own size (<= 512 px); VGG-19 relu1_1,
+relu2_1, relu3_1. Style loss = sum over layers of mean((mu_out - mu_style)^2) +
+mean((sigma_out - sigma_style)^2), sigma = sqrt(var + 1e-5); content loss = mean((relu3_1(out)
+- relu3_1(content))^2). Pairs come from the validation side of nst.data.split (never
+trained on), chosen by a fixed seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import nst  # noqa: E402
+from nst.data import image_files, split  # noqa: E402
+from nst.images import fit, to_array  # noqa: E402
+from nst.vgg_encoder import build_vgg_encoder, content_loss, style_loss  # noqa: E402
+
+OUTPUT_SIDE = 512
+
+
+def validation_pairs(data: Path, count: int, seed: int = 0) -> list[tuple[Path, Path]]:
+    contents = split(image_files(data / "content"))[1]
+    styles = split(image_files(data / "styles"))[1]
+    rng = random.Random(seed)
+    pairs = [(c, s) for c in contents for s in styles]
+    rng.shuffle(pairs)
+    return pairs[:count]
+
+
+def run_engine(engine: str, content: Image.Image, style: Image.Image) -> Image.Image:
+    if engine == "identity":
+        return content
+    return nst.stylize(content, style, engine=engine, size=OUTPUT_SIDE, upscale=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, required=True, help="folder with content/ and styles/")
+    parser.add_argument("--vgg", type=Path, required=True, help="vgg19_normalised_relu3_1_encoder.npz")
+    parser.add_argument("--engines", nargs="+", default=["identity", "magenta"])
+    parser.add_argument("--pairs", type=int, default=40)
+    parser.add_argument("--gatys-pairs", type=int, default=8, help="Gatys is slow: the first N pairs only")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS-quality.md")
+    args = parser.parse_args()
+    vgg = build_vgg_encoder(args.vgg)
+    pairs = validation_pairs(args.data, args.pairs)
+    rows, per_pair = {}, {}
+    for engine in args.engines:
+        count = min(len(pairs), args.gatys_pairs) if engine == "gatys" else len(pairs)
+        styles, contents, seconds = [], [], []
+        for content_path, style_path in pairs[:count]:
+            content = fit(nst.load_image(content_path), OUTPUT_SIDE, upscale=True)
+            style = nst.load_image(style_path)
+            style = fit(style, OUTPUT_SIDE)  # at its own size, at most 512 px
+            start = time.perf_counter()
+            out = run_engine(engine, content, style)
+            seconds.append(time.perf_counter() - start)
+            if out.size != content.size:
+                out = out.resize(content.size, Image.LANCZOS)
+            f_out = vgg(to_array(out)[None])
+            f_content = vgg(to_array(content)[None])
+            f_style = vgg(to_array(style)[None])
+            styles.append(float(style_loss(f_out, f_style)))
+            contents.append(float(content_loss(f_out[2], f_content[2])))
+        per_pair[engine] = (styles, contents)
+        rows[engine] = (count, float(np.mean(styles)), float(np.mean(contents)), statistics.median(seconds))
+        print(engine, rows[engine], flush=True)
+    lines = [
+        "# Quality metric (issues 5 and 6)",
+        "",
+        f"Command: `python benchmarks/quality.py --data DATA --vgg VGG_NPZ --engines {' '.join(args.engines)} "
+        f"--pairs {args.pairs} --gatys-pairs {args.gatys_pairs}` ({time.strftime('%Y-%m-%d')}, 2-core machine).",
+        "Validation pairs of `nst.data.split` (fixed seed); output 512 px long side; lower is better.",
+        "",
+        "| engine | pairs | style loss | content loss | median seconds per image |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for engine, (count, s, c, t) in rows.items():
+        lines.append(f"| {engine} | {count} | {s:.3f} | {c:.3f} | {t:.2f} |")
+    if "magenta" in rows and "gatys" in rows:
+        n = rows["gatys"][0]
+        m_style, m_content = (float(np.mean(v[:n])) for v in per_pair["magenta"])
+        g_style, g_content = rows["gatys"][1], rows["gatys"][2]
+        lines += [
+            "",
+            f"Gatys against magenta on the same {n} pairs: magenta style {m_style:.3f}, content {m_content:.3f}; "
+            f"gatys style **{g_style / m_style:.2f}x**, content **{g_content / m_content:.2f}x** magenta's.",
+        ]
+    args.out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""ImageNet VGG-19 ("normalised", Gatys et al.) up to relu3_1, from an .npz file given by path.
+
+Serves both the AdaIN training losses and the quality metric (benchmarks/quality.py): one
+encoder, one definition of the losses. The weights are never shipped with the product.
+Layout: a 1x1 'preprocess' conv (RGB in [0, 1] to BGR*255 minus the ImageNet mean), then
+conv1_1, conv1_2, max-pool, conv2_1, conv2_2, max-pool, conv3_1; 3x3 convs use reflection
+padding and a ReLU. Outputs relu1_1, relu2_1 and relu3_1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from nst.errors import OptionError
+
+LAYERS = ("conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1")
+OUTPUTS = ("conv1_1", "conv2_1", "conv3_1")
+SIGMA_EPS = 1e-5
+
+
+def build_vgg_encoder(npz_path: str | Path):
+    """Keras model: image NHWC in [0, 1] to [relu1_1, relu2_1, relu3_1]."""
+    from nst.tf_runtime import import_tensorflow
+
+    import_tensorflow()
+    import keras
+
+    from nst.layers import ReflectionPad
+
+    path = Path(npz_path)
+    if not path.is_file():
+        raise OptionError(f"VGG-19 weights not found: {path}")
+    weights = np.load(path)
+    image = keras.Input((None, None, 3), name="image")
+    pre = keras.layers.Conv2D(3, 1, name="preprocess")
+    x = pre(image)
+    pre.set_weights([weights["preprocess/kernel"].transpose(2, 3, 1, 0), weights["preprocess/bias"]])
+    outputs = []
+    for name in LAYERS:
+        if name in ("conv2_1", "conv3_1"):
+            x = keras.layers.MaxPooling2D(2, padding="same", name=f"pool_{name}")(x)
+        kernel = weights[f"{name}/kernel"].transpose(2, 3, 1, 0)  # OIHW to HWIO
+        conv = keras.layers.Conv2D(kernel.shape[-1], 3, activation="relu", name=name)
+        x = conv(ReflectionPad(1)(x))
+        conv.set_weights([kernel, weights[f"{name}/bias"]])
+        if name in OUTPUTS:
+            outputs.append(x)
+    model = keras.Model(image, outputs, name="vgg19_relu3_1")
+    model.trainable = False
+    return model
+
+
+def mean_std(features):
+    """Per-channel mean and sigma = sqrt(var + 1e-5) over spatial positions: (N, C) each."""
+    from keras import ops
+
+    mean, var = ops.moments(features, axes=[1, 2])
+    return mean, ops.sqrt(var + SIGMA_EPS)
+
+
+def style_loss(out_features, style_features):
+    """Sum over layers of mean((mu_out - mu_style)^2) + mean((sigma_out - sigma_style)^2)."""
+    from keras import ops
+
+    total = 0.0
+    for o, s in zip(out_features, style_features, strict=True):
+        mo, so = mean_std(o)
+        ms, ss = mean_std(s)
+        total = total + ops.mean(ops.square(mo - ms)) + ops.mean(ops.square(so - ss))
+    return total
+
+
+def content_loss(out_relu3_1, content_relu3_1):
+    """mean((relu3_1(out) - relu3_1(content))^2)."""
+    from keras import ops
+
+    return ops.mean(ops.square(out_relu3_1 - content_relu3_1))
