@@ -7,6 +7,7 @@ for the same inputs and settings are reused (``st.cache_data``), so reruns cost 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -66,6 +67,8 @@ class ResultCache:
         return None
 
     def put(self, key: str, value) -> None:
+        if self.capacity == 0:
+            return
         with self._lock:
             self._items[key] = value
             while len(self._items) > self.capacity:
@@ -74,7 +77,9 @@ class ResultCache:
 
 @st.cache_resource
 def result_cache() -> ResultCache:
-    return ResultCache()
+    """``NST_RESULT_CACHE`` entries (default 32; 0 turns reuse off, e.g. for load tests)."""
+    value = os.environ.get("NST_RESULT_CACHE", "32")
+    return ResultCache(int(value) if value.isdigit() else 32)
 
 
 def stylize_once(
@@ -292,7 +297,8 @@ def run(content, content_name, styles, engine, strength, size, preserve, weights
                 on_queue=queued,
                 progress=progress,
             )
-        st.session_state["result"] = (result, content, content_name, None)
+        summary = f"{engine}, strength {strength} %" + (", original colours" if preserve else "")
+        st.session_state["result"] = (result, content, content_name, summary)
         st.session_state.pop("partial", None)
     except nst.NSTError as exc:
         for key in ("result", "partial"):
@@ -309,7 +315,7 @@ def run(content, content_name, styles, engine, strength, size, preserve, weights
 def show_result(result, content: bytes, content_name: str, note: str | None = None) -> None:
     png, (width, height), seconds = result
     st.subheader("4. Result")
-    st.caption(f"{width}x{height} px in {seconds:.1f} s" + (f" ({note})" if note else ""))
+    st.caption(f"{width}x{height} px in {seconds:.1f} s" + (f" ({note})" if note else ""))  # note: settings or cancel
     before, after = st.columns(2)
     with before:
         st.image(images.load_image(content), caption="Original", width="stretch")

@@ -2,28 +2,25 @@
 
     python benchmarks/load_app.py --users 4 --minutes 3     # writes benchmarks/RESULTS-load.md
 
-Starts `streamlit run app.py` on a free 127.0.0.1 port, opens USERS Chromium sessions, and
-has each one stylize its own photo again and again (a new strength each time, so nothing is
-served from the cache) until the time is up; bounded in count and time, then everything
+Starts `streamlit run app.py` on a free 127.0.0.1 port (with the app's result cache off,
+NST_RESULT_CACHE=0, so every request is computed), opens USERS Chromium sessions, and has
+each one stylize its own photo again and again until the time is up; bounded in count and time, then everything
 stops. Reports p50/p95 seconds from Stylize to result, errors, and the server's RSS.
 """
 
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+sys.path.insert(0, str(ROOT / "tests"))
 
 
 def rss_mib(pid: int) -> float:
@@ -40,6 +37,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS-load.md"))
     args = parser.parse_args()
 
+    from app_server import CHROMIUM, CHROMIUM_FLAGS, running_app
     from playwright.sync_api import sync_playwright
 
     from nst.examples import example_painting, example_photo
@@ -52,52 +50,29 @@ def main() -> None:
         path = folder / f"photo{i}.jpg"
         example_photo(args.size, args.size * 3 // 4).rotate(3 * i).save(path, quality=92)
         photos.append(path)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     rss: list[float] = []
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            rss.append(rss_mib(server.pid))
+            try:
+                rss.append(rss_mib(server.pid))
+            except OSError:  # the server has exited
+                return
             time.sleep(1)
 
     sampler = threading.Thread(target=sample, daemon=True)
     latencies: list[float] = []
+    messages: list[str] = []
     errors = 0
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
+    with running_app(env={"NST_RESULT_CACHE": "0"}) as (url, server):
         sampler.start()
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             pages = []
             for i, photo in enumerate(photos):
                 page = browser.new_context().new_page()
-                page.goto(f"http://127.0.0.1:{port}")
+                page.goto(url)
                 files = page.locator("[data-testid='stFileUploader'] input[type='file']")
                 files.nth(0).set_input_files(str(photo))
                 files.nth(1).set_input_files(str(painting))
@@ -105,34 +80,34 @@ def main() -> None:
                 pages.append(page)
             deadline = time.monotonic() + args.minutes * 60
             pending: dict[int, tuple[float, str | None]] = {}
-            steps = 0
+            sent = [0] * len(pages)
             while time.monotonic() < deadline and len(latencies) + errors < args.max_requests:
                 for i, page in enumerate(pages):  # one event loop drives every session in turn
                     caption = page.get_by_text(" px in ")
                     if i not in pending:
                         slider = page.get_by_role("slider", name="Style strength (%)")
-                        slider.press("ArrowLeft" if steps % 2 else "ArrowRight")
+                        slider.press("ArrowLeft" if sent[i] % 2 == 0 else "ArrowRight")  # 100, 95, 100, ...
+                        sent[i] += 1
                         previous = caption.first.inner_text() if caption.count() else None
                         page.get_by_role("button", name="Stylize", exact=True).click()
                         pending[i] = (time.monotonic(), previous)
-                        steps += 1
                     else:
                         started, previous = pending[i]
-                        if page.get_by_role("alert").count():
+                        failure = page.locator("[data-testid='stAlertContentError']")  # not the queue notice
+                        if failure.count():
                             errors += 1
+                            messages.append(failure.first.inner_text().strip()[:160])
                             del pending[i]
                         elif caption.count() and caption.first.inner_text() != previous:
                             latencies.append(time.monotonic() - started)
                             del pending[i]
                         elif time.monotonic() - started > 120:
                             errors += 1
+                            messages.append("no result within 120 s")
                             del pending[i]
                 time.sleep(0.05)
             browser.close()
-    finally:
         stop.set()
-        server.terminate()
-        server.wait(timeout=30)
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))] if latencies else float("nan")
     lines = [
@@ -141,12 +116,13 @@ def main() -> None:
         f"Command: `python benchmarks/load_app.py --users {args.users} --minutes {args.minutes:g} --size {args.size}` "
         f"({time.strftime('%Y-%m-%d')}, 2-core machine, server and {args.users} Chromium sessions on 127.0.0.1).",
         f"Each session stylizes its own {args.size}x{args.size * 3 // 4} photo over and over with a new strength "
-        "(no cache hits); time = Stylize pressed to the new result on the page.",
+        "(result cache off); time = Stylize pressed to the new result on the page.",
         "",
         f"- results: {len(latencies)}; errors: {errors}",
         f"- time to result: p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s" if latencies else "- no results",
         f"- server RSS: start {rss[0]:.0f} MiB, peak {max(rss):.0f} MiB, end {rss[-1]:.0f} MiB" if rss else "",
     ]
+    lines += [f"- error seen: {m}" for m in sorted(set(messages))[:5]]
     Path(args.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

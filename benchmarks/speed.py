@@ -30,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 THREADS = 2
 SHAPES = {"square": (1, 1), "4:3": (4, 3)}
 
@@ -208,37 +209,20 @@ print(rss[len(sizes) - 1], rss[-1], max(rss))
 
 def app_time_to_result(side: int = 1024) -> tuple[float, float]:
     """Seconds from pressing Stylize to the download button, in Chromium: first (model load) and warm."""
-    import socket
     import tempfile
-    import urllib.request
 
+    from app_server import CHROMIUM, CHROMIUM_FLAGS, running_app
     from playwright.sync_api import sync_playwright
 
     folder = Path(tempfile.mkdtemp())
     photo, painting = pictures(1600, "4:3")
     photo.save(folder / "photo.jpg", quality=92)
     painting.save(folder / "painting.jpg", quality=92)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with running_app() as (url, _):
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}")
+            page.goto(url)
             files = page.locator("[data-testid='stFileUploader'] input[type='file']")
             files.nth(0).set_input_files(str(folder / "photo.jpg"))
             files.nth(1).set_input_files(str(folder / "painting.jpg"))
@@ -256,9 +240,6 @@ def app_time_to_result(side: int = 1024) -> tuple[float, float]:
                 page.get_by_role("slider", name="Style strength (%)").press(strength)
             browser.close()
         return times[0], times[1]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main() -> None:
