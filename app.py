@@ -1,7 +1,8 @@
 """Streamlit web app: upload a photo and a painting, press Stylize, download the result.
 
 The UI only calls ``nst``. Models load once per process (``st.cache_resource``) and results
-for the same inputs and settings are reused (``st.cache_data``), so reruns cost nothing.
+for the same inputs and settings are reused from a shared, size-bounded cache, so reruns and
+repeat requests cost nothing.
 """
 
 from __future__ import annotations
@@ -52,10 +53,14 @@ def example_bytes() -> tuple[bytes, bytes]:
 
 
 class ResultCache:
-    """Finished results by a hash of all inputs and settings, shared by every session."""
+    """Finished results by a hash of all inputs and settings, shared by every session.
 
-    def __init__(self, capacity: int = 32):
+    Bounded in entries and in bytes (full-size PNGs can be tens of MB), least recently used first out.
+    """
+
+    def __init__(self, capacity: int = 32, max_bytes: int = 256 * 2**20):
         self.capacity = capacity
+        self.max_bytes = max_bytes
         self._items: OrderedDict[str, tuple[bytes, tuple[int, int], float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -71,7 +76,9 @@ class ResultCache:
             return
         with self._lock:
             self._items[key] = value
-            while len(self._items) > self.capacity:
+            while len(self._items) > self.capacity or (
+                len(self._items) > 1 and sum(len(v[0]) for v in self._items.values()) > self.max_bytes
+            ):
                 self._items.popitem(last=False)
 
 
