@@ -10,17 +10,15 @@ embedded Magenta style predictor, and say so.
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 from nst.errors import EngineUnavailable
+from nst.network import download_blocked
 
 WEIGHTS_ENV = "NST_VGG19_WEIGHTS"
-OFFLINE_ENV = "NST_OFFLINE"  # set to 1: never try a download
 VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 DOWNLOAD_HOST = "storage.googleapis.com"
-PROBE_TIMEOUT_S = 3.0
 
 # Gatys et al. 2015: content relu4_2, style relu1_1 .. relu5_1 (Keras conv layers include the ReLU).
 VGG_CONTENT = "block4_conv2"
@@ -59,13 +57,7 @@ def vgg19_weights_source() -> str | None:
         return local
     if keras_cache_file().is_file():
         return str(keras_cache_file())
-    if os.environ.get(OFFLINE_ENV) == "1":
-        return None
-    try:
-        socket.create_connection((DOWNLOAD_HOST, 443), timeout=PROBE_TIMEOUT_S).close()
-    except OSError:
-        return None
-    return "imagenet"
+    return None if download_blocked(DOWNLOAD_HOST) else "imagenet"
 
 
 def build_vgg19(weights: str):

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from nst.errors import OptionError
-from nst.images import to_array
+from nst.images import from_array, to_array
 
 COARSE_TO_FINE_FROM = 512  # outputs this large start small (half the time at 512 px, same quality)
 COARSEST = 256
@@ -173,9 +173,7 @@ class GatysEngine:
                 if image is None:
                     image = target.copy() if settings.init == "content" else rng.random(target.shape, np.float32)
                 else:
-                    image = to_array(
-                        Image.fromarray((np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)).resize(size, Image.BICUBIC)
-                    )
+                    image = to_array(from_array(image).resize(size, Image.BICUBIC))
                 content_target, style_targets = self._targets(target, styles, weights, side)
                 stage = f"{size[0]}x{size[1]}"
 
@@ -192,7 +190,7 @@ class GatysEngine:
                     break
         out = np.clip(image, 0.0, 1.0)
         if out.shape[:2] != (content.height, content.width):
-            out = to_array(Image.fromarray((out * 255 + 0.5).astype(np.uint8)).resize(content.size, Image.BICUBIC))
+            out = to_array(from_array(out).resize(content.size, Image.BICUBIC))
         return out
 
     def _evaluate(self, image: np.ndarray, content_target, style_targets, loss_weights):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,11 +20,11 @@ from PIL import Image
 
 from nst.errors import EngineUnavailable
 from nst.magenta_engine import style_input
+from nst.network import download_blocked
 from nst.tf_runtime import import_tensorflow
 
 DEFAULT_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
 HANDLE_ENV = "NST_TFHUB_HANDLE"
-PROBE_TIMEOUT_S = 3.0
 
 
 def resolve_handle(handle: str | None = None) -> str:
@@ -58,12 +57,9 @@ def check_loadable(handle: str) -> None:
         raise EngineUnavailable(f"TF-Hub handle {handle}: use an https:// URL or a local SavedModel folder")
     if (cached_dir(handle) / "saved_model.pb").is_file():
         return
-    if os.environ.get("NST_OFFLINE") == "1":
-        raise EngineUnavailable(_offline_hint(handle, "NST_OFFLINE=1"))
-    try:
-        socket.create_connection((url.hostname, url.port or 443), timeout=PROBE_TIMEOUT_S).close()
-    except OSError as exc:
-        raise EngineUnavailable(_offline_hint(handle, f"{url.hostname} unreachable: {exc.strerror or exc}")) from None
+    blocked = download_blocked(url.hostname, url.port or 443)
+    if blocked:
+        raise EngineUnavailable(_offline_hint(handle, blocked))
 
 
 class HubEngine:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from nst.images import to_array
+from nst.images import from_array, to_array
 from nst.presets import NUM_PRESETS, label
 from nst.tf_runtime import default_precision, import_tensorflow
 
@@ -41,7 +41,7 @@ class PresetEngine:
         """All 26 styles on one (small) image, in one batched pass."""
         pixels = np.repeat(to_array(content)[None], NUM_PRESETS, axis=0)
         out = self.transform(pixels, np.eye(NUM_PRESETS, dtype=np.float32))
-        return [Image.fromarray((np.clip(o, 0, 1) * 255 + 0.5).astype(np.uint8)) for o in out]
+        return [from_array(o) for o in out]
 
     def contact_sheet(self, content: Image.Image, columns: int = 7) -> Image.Image:
         """The original and all 26 styles in a labelled grid, to choose from."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -45,14 +46,23 @@ def default_precision() -> str:
     return "bfloat16" if cpu_has_bfloat16() else "float32"
 
 
-def release_memory() -> None:
-    """Hand freed heap pages back to the OS (glibc), so a server's RSS tracks its live data."""
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim, looked up once (find_library runs ldconfig), or None elsewhere."""
     import ctypes
     import ctypes.util
 
     name = ctypes.util.find_library("c")
-    if name and sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(name).malloc_trim(0)
-        except (OSError, AttributeError):
-            pass
+    if not name or not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def release_memory() -> None:
+    """Hand freed heap pages back to the OS (glibc), so a server's RSS tracks its live data."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

@@ -13,6 +13,7 @@ from test_cli import run_cli
 import nst
 from nst import features
 from nst.gatys import GatysSettings, stage_iterations, stage_sides
+from nst.network import OFFLINE_ENV
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def offline(tmp_path_factory):
     """No VGG-19 file and an unreachable download host: the offline path, never a download."""
     mp = pytest.MonkeyPatch()
     mp.setattr(features, "DOWNLOAD_HOST", "storage.invalid")  # belt and braces with NST_OFFLINE
-    mp.setenv(features.OFFLINE_ENV, "1")
+    mp.setenv(OFFLINE_ENV, "1")
     mp.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras_home")))
     mp.delenv(features.WEIGHTS_ENV, raising=False)
     yield
