@@ -1,8 +1,8 @@
-"""Quality metric of issue 5/6 on held-out content/style pairs; results to a Markdown table.
+"""Quality metric of issues 5 and 6 on held-out content/style pairs; results to a Markdown table.
 
     python benchmarks/quality.py --data ../shared/data \
         --vgg ../shared/data/weights/vgg19_normalised_relu3_1/vgg19_normalised_relu3_1_encoder.npz \
-        --engines identity magenta gatys --pairs 40 --gatys-pairs 8
+        --engines identity magenta adain gatys --pairs 40 --gatys-pairs 8
 
 Exactly the metric of the issues: images in [0, 1], output at 512 px long side, content
 resized to the output's size, style image at its own size (<= 512 px); VGG-19 relu1_1,
@@ -94,14 +94,16 @@ def main() -> None:
     ]
     for engine, (count, s, c, t) in rows.items():
         lines.append(f"| {engine} | {count} | {s:.3f} | {c:.3f} | {t:.2f} |")
-    if "magenta" in rows and "gatys" in rows:
-        n = rows["gatys"][0]
+    for engine in ("adain", "gatys"):
+        if "magenta" not in rows or engine not in rows:
+            continue
+        n = rows[engine][0]
         m_style, m_content = (float(np.mean(v[:n])) for v in per_pair["magenta"])
-        g_style, g_content = rows["gatys"][1], rows["gatys"][2]
+        e_style, e_content = rows[engine][1], rows[engine][2]
         lines += [
             "",
-            f"Gatys against magenta on the same {n} pairs: magenta style {m_style:.3f}, content {m_content:.3f}; "
-            f"gatys style **{g_style / m_style:.2f}x**, content **{g_content / m_content:.2f}x** magenta's.",
+            f"{engine} against magenta on the same {n} pairs: magenta style {m_style:.3f}, content {m_content:.3f}; "
+            f"{engine} style **{e_style / m_style:.2f}x**, content **{e_content / m_content:.2f}x** magenta's.",
         ]
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

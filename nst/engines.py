@@ -14,6 +14,7 @@ DESCRIPTIONS = {
     "magenta": "Magenta arbitrary stylization, embedded weights, any resolution, offline (default)",
     "magenta-hub": "Magenta arbitrary stylization, Google's official TF-Hub model (internet or local copy)",
     "preset": "26 built-in styles (conditional instance norm), any resolution, offline",
+    "adain": "AdaIN (Huang & Belongie), our MobileNetV2 decoder: any style image, fastest, smallest, offline",
     "gatys": "Gatys optimization (2015): slowest, finest; VGG-19 features, or MobileNetV2 offline",
 }
 
@@ -62,6 +63,10 @@ def _build(name: str, hub_handle: str | None) -> Engine:
         from nst.preset_engine import PresetEngine
 
         return PresetEngine()
+    if name == "adain":
+        from nst.adain_engine import AdaINEngine
+
+        return AdaINEngine()
     if name == "gatys":
         from nst.gatys import GatysEngine
 

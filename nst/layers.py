@@ -73,3 +73,16 @@ class NormPlan:
         if self.mode == "report":
             return keras.Model(inputs, self.stat_outputs, name=f"{name}_stats")
         return keras.Model(inputs + self.stat_inputs, output, name=name)
+
+
+class NearestUpsample(layers.Layer):
+    """2x nearest-neighbour upsampling as one resize op (Keras' UpSampling2D loses the channel
+    count when converted to TFLite, which then cannot lower the next convolution)."""
+
+    def call(self, x):
+        import tensorflow as tf
+
+        return tf.image.resize(x, tf.shape(x)[1:3] * 2, method="nearest")
+
+    def compute_output_shape(self, shape):
+        return (shape[0], *(None if s is None else 2 * s for s in shape[1:3]), shape[3])

@@ -49,6 +49,24 @@ def painting(seed: int = 1, size: int = 300) -> Image.Image:
     return image
 
 
+def write_random_vgg(path: Path) -> Path:
+    """A VGG-19 relu3_1 weights file in the real layout, random weights (the real ones never ship)."""
+    rng = np.random.default_rng(0)
+    shapes = {"preprocess": (3, 3, 1, 1), "conv1_1": (64, 3, 3, 3), "conv1_2": (64, 64, 3, 3),
+              "conv2_1": (128, 64, 3, 3), "conv2_2": (128, 128, 3, 3), "conv3_1": (256, 128, 3, 3)}  # fmt: skip
+    arrays = {}
+    for name, shape in shapes.items():
+        arrays[f"{name}/kernel"] = rng.normal(0, (2 / np.prod(shape[1:])) ** 0.5, shape).astype(np.float32)
+        arrays[f"{name}/bias"] = np.zeros(shape[0], np.float32)
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.fixture(scope="session")
+def vgg_npz(tmp_path_factory) -> Path:
+    return write_random_vgg(tmp_path_factory.mktemp("vgg") / "encoder.npz")
+
+
 def png_bytes(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **options)

@@ -14,17 +14,8 @@ from nst.vgg_encoder import build_vgg_encoder, content_loss, style_loss
 
 
 @pytest.fixture(scope="module")
-def encoder(tmp_path_factory):
-    rng = np.random.default_rng(0)
-    shapes = {"preprocess": (3, 3, 1, 1), "conv1_1": (64, 3, 3, 3), "conv1_2": (64, 64, 3, 3),
-              "conv2_1": (128, 64, 3, 3), "conv2_2": (128, 128, 3, 3), "conv3_1": (256, 128, 3, 3)}  # fmt: skip
-    arrays = {}
-    for name, shape in shapes.items():
-        arrays[f"{name}/kernel"] = rng.normal(0, (2 / np.prod(shape[1:])) ** 0.5, shape).astype(np.float32)
-        arrays[f"{name}/bias"] = np.zeros(shape[0], np.float32)
-    path = tmp_path_factory.mktemp("vgg") / "encoder.npz"
-    np.savez(path, **arrays)
-    return build_vgg_encoder(path)
+def encoder(vgg_npz):
+    return build_vgg_encoder(vgg_npz)
 
 
 def test_layers_and_resolutions(encoder):

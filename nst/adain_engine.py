@@ -1,0 +1,104 @@
+"""The ``adain`` engine: our MobileNetV2 encoder + AdaIN + trained decoder (issue 5).
+
+Works in feature statistics, as the paper does: several styles blend by mixing their
+channel means and standard deviations, and strength is the paper's alpha (interpolation
+between the content's features and the AdaIN target). Above the one-pass size the content
+statistics come from a downscaled pass and the image runs in tiles, like the magenta engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from nst.images import fit, pad_to_multiple, to_array
+from nst.tf_runtime import default_precision, import_tensorflow
+from nst.tiling import FULL_PASS_PIXELS, TILE, downscaled, tiled_apply
+
+STYLE_SIDE = 512  # style images are seen at this long side (training saw 256-512 px crops' scale)
+STATS_CACHE_SIZE = 256
+
+
+class AdaINEngine:
+    """Frozen encoder, trained decoder; thread-safe; style statistics cached by pixel hash."""
+
+    name = "adain"
+    full_pass_pixels = FULL_PASS_PIXELS  # larger images run in tiles of ``tile`` px
+    tile = TILE
+
+    def __init__(self, weights: str | Path | None = None, precision: str | None = None) -> None:
+        tf = import_tensorflow()
+        from nst.adain_net import CUTS, DECODER_FILE, build_encoder, load_decoder
+
+        self.precision = precision or default_precision()
+        self.cut, self._decoder = load_decoder(weights or DECODER_FILE, self.precision)
+        self.factor = CUTS[self.cut]
+        self._encoder = build_encoder(self.cut)
+        self._encode = tf.function(lambda x: self._encoder(x, training=False), reduce_retracing=True)
+        self._decode = tf.function(self._transfer, reduce_retracing=True)
+        self._stats: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _transfer(self, features, content_stats, style_stats, alpha):
+        """Decode alpha * AdaIN(features) + (1 - alpha) * features, clipped to [0, 1]."""
+        from keras import ops
+
+        (c_mean, c_std), (s_mean, s_std) = content_stats, style_stats
+        target = (features - c_mean) / c_std * s_std + s_mean
+        mixed = alpha * target + (1.0 - alpha) * features
+        return ops.clip(self._decoder(mixed, training=False), 0.0, 1.0)
+
+    def _features(self, pixels: np.ndarray):
+        """Encoder features of a float HxWx3 image (reflect-padded to the encoder's stride)."""
+        return self._encode(pad_to_multiple(pixels, self.factor)[None])
+
+    @staticmethod
+    def _mean_std(features) -> tuple[np.ndarray, np.ndarray]:
+        from nst.adain import calc_mean_std
+
+        mean, std = calc_mean_std(features)
+        return np.asarray(mean, np.float32), np.asarray(std, np.float32)
+
+    def style_statistics(self, image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
+        """Channel mean and std (each 1x1x1xC) of a style image's features, once per distinct image."""
+        pixels = to_array(fit(image, STYLE_SIDE, upscale=True))
+        key = hashlib.sha256(pixels.tobytes()).hexdigest()
+        with self._lock:
+            if key in self._stats:
+                self._stats.move_to_end(key)
+                return self._stats[key]
+        stats = self._mean_std(self._features(pixels))
+        with self._lock:
+            self._stats[key] = stats
+            while len(self._stats) > STATS_CACHE_SIZE:
+                self._stats.popitem(last=False)
+        return stats
+
+    def transfer(self, pixels: np.ndarray, style_stats: tuple[np.ndarray, np.ndarray], alpha: float) -> np.ndarray:
+        """Stylize a float HxWx3 image of any size toward the given style statistics."""
+        height, width = pixels.shape[:2]
+        alpha = np.float32(alpha)
+        if height * width <= self.full_pass_pixels:
+            features = self._features(pixels)
+            out = self._decode(features, self._mean_std(features), style_stats, alpha)
+            return np.asarray(out, np.float32)[0, :height, :width]
+        content_stats = self._mean_std(self._features(downscaled(pixels)))
+
+        def run_tile(tile: np.ndarray) -> np.ndarray:
+            h, w = tile.shape[:2]
+            return np.asarray(self._decode(self._features(tile), content_stats, style_stats, alpha))[0, :h, :w]
+
+        return tiled_apply(pixels, run_tile, tile=self.tile)
+
+    def stylize(
+        self, content: Image.Image, styles: list[Image.Image], weights: np.ndarray, strength: float
+    ) -> np.ndarray:
+        from nst.adain import blend_statistics
+
+        stats = blend_statistics([self.style_statistics(s) for s in styles], [float(w) for w in weights])
+        return self.transfer(to_array(content), stats, strength)

@@ -1,0 +1,90 @@
+"""TFLite export of the ``adain`` engine for phones and low-end devices.
+
+Two models, as a mobile app uses them: ``adain_style.tflite`` turns a style image into its
+feature statistics (run once per style; blend several by averaging them), and
+``adain_transfer.tflite`` turns a content image plus those statistics and the strength into
+the stylized image. Both take any image size (resize the input tensor before allocating);
+the content's sides must be multiples of 8 (4 for a 1/4 encoder cut).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+FORMATS = ("tflite",)
+
+
+@dataclass
+class Exported:
+    path: Path
+    bytes: int
+
+
+def tflite_models(engine, float16: bool = False) -> dict[str, bytes]:
+    """{file name: TFLite flatbuffer} for an :class:`~nst.adain_engine.AdaINEngine`."""
+    from nst.tf_runtime import import_tensorflow
+
+    tf = import_tensorflow()
+    import keras
+
+    from nst.adain import calc_mean_std
+
+    channels = engine._encoder.output.shape[-1]
+    image = tf.TensorSpec([1, None, None, 3], tf.float32)
+    stat = tf.TensorSpec([1, 1, 1, channels], tf.float32)
+    scalar = tf.TensorSpec([], tf.float32)
+
+    def style(style_image):
+        mean, std = calc_mean_std(engine._encoder(style_image, training=False))
+        return {"style_mean": mean, "style_std": std}
+
+    def transfer(content_image, style_mean, style_std, strength):
+        features = engine._encoder(content_image, training=False)
+        return {"image": engine._transfer(features, calc_mean_std(features), (style_mean, style_std), strength)}
+
+    models = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, function, signature in (
+            ("adain_style.tflite", style, [image]),
+            ("adain_transfer.tflite", transfer, [image, stat, stat, scalar]),
+        ):
+            archive = keras.export.ExportArchive()  # tracks the Keras variables, so they become constants
+            archive.track(engine._encoder)
+            archive.track(engine._decoder)
+            archive.add_endpoint("serving_default", function, input_signature=signature)
+            saved = Path(scratch) / name
+            archive.write_out(str(saved), verbose=False)
+            converter = tf.lite.TFLiteConverter.from_saved_model(str(saved))
+            if float16:
+                converter.optimizations = [tf.lite.Optimize.DEFAULT]
+                converter.target_spec.supported_types = [tf.float16]
+            models[name] = converter.convert()
+    return models
+
+
+def export(
+    directory: str | Path, engine_name: str = "adain", fmt: str = "tflite", float16: bool = False
+) -> list[Exported]:
+    """Write the engine's mobile models into ``directory``; each file is written whole or not at all."""
+    from nst.adain_engine import AdaINEngine
+    from nst.errors import OptionError
+
+    if engine_name != "adain":
+        raise OptionError(f"only engine 'adain' exports to mobile formats, not {engine_name!r}")
+    if fmt not in FORMATS:
+        raise OptionError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
+    folder = Path(directory)
+    if folder.exists() and not folder.is_dir():
+        raise OptionError(f"{folder} exists and is not a folder")
+    models = tflite_models(AdaINEngine(precision="float32"), float16)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in models.items():
+        path = folder / name
+        tmp = path.with_name(f".{name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        written.append(Exported(path, len(data)))
+    return written

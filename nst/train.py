@@ -1,0 +1,293 @@
+"""Train the AdaIN decoder: ``python -m nst.train --content DIR --styles DIR --vgg NPZ --out DIR``.
+
+Stoppable and resumable (``--resume``) over several runs: checkpoints hold the decoder, the
+optimizer, the step and the wall time spent. Losses (Huang & Belongie 2017, adapted):
+  - content: the decoded image, encoded again, against the AdaIN target (encoder space);
+  - style: VGG-19 relu1_1..relu3_1 channel mean/std against the style image's (the metric's);
+  - optional VGG relu3_1 content loss against the content photo, and total variation.
+Weights and data are given by path; nothing here ships with the product except the decoder
+file ``--export`` writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nst.adain_net import CUTS, DEFAULT_CUT
+
+
+@dataclass
+class LossWeights:
+    content: float = 1.0  # encoder space, against the AdaIN target
+    style: float = 2.0  # VGG mean/std
+    vgg_content: float = 0.0  # VGG relu3_1, against the content photo
+    tv: float = 0.0
+
+
+def load_folder(folder: Path, files: list[Path], short_side: int) -> list[np.ndarray]:
+    """Decoded images, shorter side at most ``short_side`` (once, kept in memory)."""
+    from PIL import Image
+
+    from nst.errors import ImageError
+    from nst.images import load_image
+
+    arrays = []
+    for path in files:
+        try:
+            image = load_image(path)
+        except ImageError as exc:
+            print(f"skipping {path}: {exc}", file=sys.stderr)
+            continue
+        scale = short_side / min(image.size)
+        if scale < 1:
+            image = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS)
+        arrays.append(np.asarray(image))
+    if not arrays:
+        raise SystemExit(f"no usable images in {folder}")
+    return arrays
+
+
+def augmented(arrays: list[np.ndarray], size: int, batch: int, seed: int):
+    """Endless batches of random crops of random scale (shorter side size..2*size), flipped at random."""
+    import tensorflow as tf
+
+    def generate():
+        yield from arrays
+
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=tf.TensorSpec((None, None, 3), tf.uint8))
+
+    def crop(image):
+        shape = tf.cast(tf.shape(image)[:2], tf.float32)
+        short = tf.random.uniform((), float(size), float(2 * size), seed=seed)
+        scale = tf.maximum(short / tf.reduce_min(shape), float(size) / tf.reduce_min(shape))
+        new = tf.cast(tf.math.ceil(shape * scale), tf.int32)
+        image = tf.image.resize(tf.cast(image, tf.float32) / 255.0, new, antialias=True)
+        image = tf.image.random_crop(image, (size, size, 3), seed=seed)
+        return tf.clip_by_value(tf.image.random_flip_left_right(image, seed=seed), 0.0, 1.0)
+
+    return (
+        dataset.cache()
+        .repeat()
+        .shuffle(len(arrays), seed=seed)
+        .map(crop, num_parallel_calls=2)
+        .batch(batch, drop_remainder=True)
+        .prefetch(2)
+    )
+
+
+def center_crops(arrays: list[np.ndarray], size: int) -> np.ndarray:
+    from PIL import Image
+
+    from nst.images import center_square
+
+    return np.stack([np.asarray(center_square(Image.fromarray(a), size), np.float32) / 255.0 for a in arrays])
+
+
+class Trainer:
+    """Decoder, frozen encoder and VGG loss network, optimizer and the step functions."""
+
+    def __init__(self, cut: str, vgg_path: str, weights: LossWeights, lr: float):
+        import keras
+        import tensorflow as tf
+
+        from nst.adain_net import build_decoder, build_encoder
+        from nst.vgg_encoder import build_vgg_encoder
+
+        self.encoder = build_encoder(cut)
+        self.decoder = build_decoder(cut)
+        self.vgg = build_vgg_encoder(vgg_path)
+        self.weights = weights
+        self.cut = cut
+        self.step = tf.Variable(0, dtype=tf.int64, name="step")
+        self.seconds = tf.Variable(0.0, dtype=tf.float64, name="seconds")
+        schedule = keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1000, decay_rate=0.2)
+        self.optimizer = keras.optimizers.Adam(schedule)
+        self.train_step = tf.function(self._train_step)
+        self.evaluate = tf.function(self._evaluate)
+
+    def _losses(self, content, style):
+        import tensorflow as tf
+
+        from nst.adain import adaptive_instance_normalization, calc_mean_std
+        from nst.vgg_encoder import content_loss, style_loss
+
+        target = adaptive_instance_normalization(self.encoder(content), *calc_mean_std(self.encoder(style)))
+        out = self.decoder(target, training=True)
+        vgg_out = self.vgg(out)
+        losses = {
+            "content": tf.reduce_mean(tf.square(self.encoder(out) - target)),
+            "style": style_loss(vgg_out, self.vgg(style)),
+            "vgg_content": content_loss(vgg_out[2], self.vgg(content)[2]),
+            "tv": tf.reduce_mean(tf.abs(out[:, 1:] - out[:, :-1]))
+            + tf.reduce_mean(tf.abs(out[:, :, 1:] - out[:, :, :-1])),
+        }
+        losses["total"] = sum(getattr(self.weights, k) * losses[k] for k in ("content", "style", "vgg_content", "tv"))
+        return losses, out
+
+    def _train_step(self, content, style):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            losses, _ = self._losses(content, style)
+        variables = self.decoder.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(losses["total"], variables), variables, strict=True))
+        self.step.assign_add(1)
+        return losses
+
+    def _evaluate(self, content, style):
+        """The benchmark's metric on the clipped output of fixed validation pairs."""
+        import tensorflow as tf
+
+        from nst.adain import adaptive_instance_normalization, calc_mean_std
+        from nst.vgg_encoder import content_loss, style_loss
+
+        target = adaptive_instance_normalization(self.encoder(content), *calc_mean_std(self.encoder(style)))
+        out = tf.clip_by_value(self.decoder(target, training=False), 0.0, 1.0)
+        vgg_out = self.vgg(out)
+        return {
+            "val_style": style_loss(vgg_out, self.vgg(style)),
+            "val_content": content_loss(vgg_out[2], self.vgg(content)[2]),
+        }
+
+
+def progress_line(step: int, total: int, losses: dict, seconds_per_step: float) -> str:
+    filled = int(30 * step / max(1, total))
+    eta = (total - step) * seconds_per_step / 60
+    text = " ".join(f"{k} {float(v):.4g}" for k, v in losses.items())
+    bar = "#" * filled + "." * (30 - filled)
+    return f"[{bar}] {step}/{total} {text} ({seconds_per_step:.2f} s/step, {eta:.0f} min left)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m nst.train", description="Train the AdaIN decoder (issue 5).")
+    p.add_argument("--content", required=True, help="folder of content photos (e.g. COCO)")
+    p.add_argument("--styles", required=True, help="folder of style images (e.g. WikiArt)")
+    p.add_argument("--vgg", required=True, help="VGG-19 relu3_1 weights (.npz) for the losses")
+    p.add_argument("--out", required=True, help="folder for checkpoints, TensorBoard logs and decoder.npz")
+    p.add_argument("--steps", type=int, default=5000, help="train until this step (counted across resumes)")
+    p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--size", type=int, default=256, help="crop side in pixels")
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--cut", choices=sorted(CUTS), default=DEFAULT_CUT, help="encoder layer AdaIN works on")
+    for name, value in asdict(LossWeights()).items():
+        p.add_argument(f"--{name.replace('_', '-')}-weight", type=float, default=value)
+    p.add_argument(
+        "--precision", choices=("bfloat16", "float32"), default="bfloat16", help="oneDNN bf16 mixed precision"
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpoint-every", type=int, default=200)
+    p.add_argument("--validate-every", type=int, default=200)
+    p.add_argument(
+        "--export", help="also write the decoder weights here at every checkpoint (e.g. assets/adain_decoder.npz)"
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.resume:
+        raise SystemExit(f"{out} is not empty: pass --resume to continue, or another --out")
+    out.mkdir(parents=True, exist_ok=True)
+
+    from nst.tf_runtime import import_tensorflow
+
+    tf = import_tensorflow()
+    import keras
+
+    from nst.adain_net import save_decoder
+    from nst.data import image_files, split
+
+    keras.utils.set_random_seed(args.seed)
+    if args.precision == "bfloat16":
+        tf.config.optimizer.set_experimental_options({"auto_mixed_precision_onednn_bfloat16": True})
+    settings_file = out / "settings.json"
+    weights = LossWeights(**{k: getattr(args, f"{k}_weight") for k in asdict(LossWeights())})
+    if args.resume and settings_file.is_file():
+        saved = json.loads(settings_file.read_text())
+        args.cut, weights = saved["cut"], LossWeights(**saved["weights"])
+    settings_file.write_text(json.dumps({"cut": args.cut, "weights": asdict(weights), "args": vars(args)}, indent=1))
+
+    content_train, content_val = split(image_files(args.content))
+    style_train, style_val = split(image_files(args.styles))
+    print(
+        f"content {len(content_train)} train / {len(content_val)} validation; "
+        f"styles {len(style_train)} train / {len(style_val)} validation",
+        file=sys.stderr,
+    )
+    short = 2 * args.size
+    contents = augmented(load_folder(args.content, content_train, short), args.size, args.batch, args.seed)
+    styles = augmented(load_folder(args.styles, style_train, short), args.size, args.batch, args.seed + 1)
+    pairs = min(len(content_val), len(style_val), 8)
+    if pairs == 0 or not content_train or not style_train:
+        raise SystemExit("each folder needs images on both sides of the split (10 % are held out by name)")
+    val_content = center_crops(load_folder(args.content, content_val[:pairs], args.size), args.size)
+    val_style = center_crops(load_folder(args.styles, style_val[:pairs], args.size), args.size)
+
+    trainer = Trainer(args.cut, args.vgg, weights, args.lr)
+    checkpoint = tf.train.Checkpoint(
+        decoder=trainer.decoder, optimizer=trainer.optimizer, step=trainer.step, seconds=trainer.seconds
+    )
+    manager = tf.train.CheckpointManager(checkpoint, out / "checkpoints", max_to_keep=3)
+    if args.resume and manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint).expect_partial()
+        print(f"resumed at step {int(trainer.step.numpy())} from {manager.latest_checkpoint}", file=sys.stderr)
+        tf.random.set_seed(args.seed + int(trainer.step.numpy()))  # fresh batches, still reproducible
+    writer = tf.summary.create_file_writer(str(out / "logs"))
+
+    def save() -> None:
+        manager.save(checkpoint_number=trainer.step)
+        save_decoder(trainer.decoder, args.cut, out / "decoder.npz")
+        if args.export:
+            save_decoder(trainer.decoder, args.cut, args.export)
+
+    tty = sys.stderr.isatty()
+    batches = iter(tf.data.Dataset.zip(contents, styles))
+    started, recent = time.monotonic(), []
+    step = int(trainer.step.numpy())
+    try:
+        while step < args.steps:
+            t0 = time.monotonic()
+            content, style = next(batches)
+            losses = trainer.train_step(content, style)
+            step = int(trainer.step.numpy())
+            elapsed = time.monotonic() - t0
+            trainer.seconds.assign_add(elapsed)
+            recent = (recent + [elapsed])[-20:]
+            with writer.as_default(step=step):
+                for name, value in losses.items():
+                    tf.summary.scalar(f"train/{name}", value)
+            if step % args.validate_every == 0 or step == args.steps:
+                scores = trainer.evaluate(val_content, val_style)
+                with writer.as_default(step=step):
+                    for name, value in scores.items():
+                        tf.summary.scalar(f"validation/{name.removeprefix('val_')}", value)
+                losses = {**losses, **scores}
+            line = progress_line(step, args.steps, losses, float(np.median(recent)))
+            if tty:
+                print("\r" + line, end="", file=sys.stderr, flush=True)
+            elif step % 20 == 0 or "val_style" in losses:
+                print(line, file=sys.stderr, flush=True)
+            if step % args.checkpoint_every == 0:
+                save()
+    except KeyboardInterrupt:
+        print("\nstopped; saving a checkpoint", file=sys.stderr)
+    save()
+    total = float(trainer.seconds.numpy())
+    print(
+        f"\nstep {step}; {time.monotonic() - started:.0f} s this run, {total / 3600:.2f} h of training in all",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The ``adain`` engine on the weights we ship: style statistics, strength, blends, tiles, API, CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import landscape, painting
+from test_cli import run_cli
+
+import nst
+from nst.adain_engine import AdaINEngine
+from nst.adain_net import CUTS, DECODER_FILE, load_decoder, save_decoder
+from nst.color import rgb_to_ycbcr
+from nst.images import to_array
+
+
+@pytest.fixture(scope="module")
+def engine() -> AdaINEngine:
+    return AdaINEngine(precision="float32")
+
+
+def statistics_distance(engine: AdaINEngine, pixels: np.ndarray, stats) -> float:
+    """How far an image's encoder statistics are from the given (mean, std)."""
+    mean, std = engine._mean_std(engine._features(pixels))
+    return float(np.mean(np.abs(mean - stats[0])) + np.mean(np.abs(std - stats[1])))
+
+
+def test_shipped_weights_are_small_float16_and_name_their_cut():
+    assert DECODER_FILE.stat().st_size <= 5 * 2**20
+    with np.load(DECODER_FILE, allow_pickle=False) as stored:
+        assert str(stored["cut"]) in CUTS
+        kernels = [stored[k] for k in stored.files if k != "cut"]
+    assert kernels and all(k.dtype == np.float16 for k in kernels)
+
+
+def test_output_carries_the_style_statistics(engine):
+    content, style = landscape(), painting(3)
+    out = engine.stylize(content, [style], np.ones(1, np.float32), 1.0)
+    assert out.shape == (240, 320, 3) and out.min() >= 0 and out.max() <= 1
+    target = engine.style_statistics(style)
+    before = statistics_distance(engine, to_array(content), target)
+    after = statistics_distance(engine, out, target)
+    assert after < 0.5 * before, (before, after)
+    assert np.abs(out - to_array(content)).mean() > 0.05  # really restyled
+
+
+def test_strength_is_feature_interpolation(engine):
+    content, style = landscape(), painting(5)
+    target = engine.style_statistics(style)
+    outs = [engine.stylize(content, [style], np.ones(1, np.float32), a) for a in (0.0, 0.5, 1.0)]
+    distances = [statistics_distance(engine, o, target) for o in outs]
+    assert distances[0] > distances[1] > distances[2], distances
+    to_content = [np.abs(o - to_array(content)).mean() for o in outs]
+    assert to_content[0] < to_content[1] < to_content[2], to_content
+
+
+def test_blends_mix_feature_statistics(engine):
+    content, a, b = landscape(), painting(3), painting(9)
+    only_a = engine.stylize(content, [a], np.ones(1, np.float32), 1.0)
+    one_hot = engine.stylize(content, [a, b], np.array([1.0, 0.0], np.float32), 1.0)
+    np.testing.assert_allclose(one_hot, only_a, atol=1e-5)
+    half = engine.stylize(content, [a, b], np.array([0.5, 0.5], np.float32), 1.0)
+    sa, sb = engine.style_statistics(a), engine.style_statistics(b)
+    middle = ((sa[0] + sb[0]) / 2, (sa[1] + sb[1]) / 2)
+    d_middle = statistics_distance(engine, half, middle)
+    assert d_middle < statistics_distance(engine, half, sa) and d_middle < statistics_distance(engine, half, sb)
+
+
+def test_tiles_equal_one_pass(engine, monkeypatch):
+    pixels = to_array(landscape(480, 360, seed=4))
+    stats = engine.style_statistics(painting(7))
+    whole = engine.transfer(pixels, stats, 1.0)
+    monkeypatch.setattr(engine, "full_pass_pixels", 1000)
+    monkeypatch.setattr(engine, "tile", 128)  # 12 tiles with 64 px margins
+    tiled = engine.transfer(pixels, stats, 1.0)
+    assert tiled.shape == whole.shape
+    assert np.abs(tiled - whole).max() < 2e-3
+
+
+def test_api_keeps_colours_and_cli_writes_the_result(tmp_path):
+    content = landscape(400, 300)
+    out = nst.stylize(content, painting(3), engine="adain", size=256, preserve_color=True)
+    assert out.size == (256, 192)
+    original = rgb_to_ycbcr(to_array(content.resize(out.size)))[..., 1:]
+    kept = rgb_to_ycbcr(to_array(out))[..., 1:]
+    assert np.abs(kept - original).mean() < 0.01
+    content.save(tmp_path / "photo.jpg")
+    painting(9).save(tmp_path / "style.png")
+    done = run_cli(tmp_path / "photo.jpg", "-s", tmp_path / "style.png", "--engine", "adain", "-o", tmp_path / "o.png")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "o.png").is_file()
+
+
+def test_weights_round_trip_and_missing_file_is_one_clear_error(tmp_path):
+    cut, decoder = load_decoder()
+    size = save_decoder(decoder, cut, tmp_path / "copy.npz")
+    assert size == (tmp_path / "copy.npz").stat().st_size
+    cut2, again = load_decoder(tmp_path / "copy.npz")
+    assert cut2 == cut
+    for w, v in zip(decoder.weights, again.weights, strict=True):
+        np.testing.assert_array_equal(w.numpy(), v.numpy())
+    with pytest.raises(nst.EngineUnavailable, match="weights not found"):
+        AdaINEngine(tmp_path / "none.npz")
