@@ -9,15 +9,26 @@ EPSILON = 1e-5  # instance norm epsilon of every graph we port
 
 
 class ReflectionPad(layers.Layer):
-    """Mirror padding before each convolution, as the original networks use (no border seams)."""
+    """Mirror padding before each convolution, as the original networks use (no border seams).
+
+    Built from slices and concatenation: the same numbers as ``MirrorPad``, which oneDNN runs
+    2-3x slower (measured on bfloat16 and float32 feature maps).
+    """
 
     def __init__(self, pad: int, **kwargs):
+        kwargs.setdefault("autocast", False)  # keep bfloat16 maps bfloat16: moving numbers needs no cast
         super().__init__(**kwargs)
         self.pad = pad
 
     def call(self, x):
         p = self.pad
-        return ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+        rows = [ops.flip(x[:, 1 : p + 1], axis=1), x, ops.flip(x[:, -p - 1 : -1], axis=1)]
+        x = ops.concatenate(rows, axis=1)
+        cols = [ops.flip(x[:, :, 1 : p + 1], axis=2), x, ops.flip(x[:, :, -p - 1 : -1], axis=2)]
+        return ops.concatenate(cols, axis=2)
+
+    def compute_output_shape(self, shape):
+        return (shape[0], *(None if s is None else s + 2 * self.pad for s in shape[1:3]), shape[3])
 
     def get_config(self):
         return {**super().get_config(), "pad": self.pad}
@@ -78,6 +89,10 @@ class NormPlan:
 class NearestUpsample(layers.Layer):
     """2x nearest-neighbour upsampling as one resize op (Keras' UpSampling2D loses the channel
     count when converted to TFLite, which then cannot lower the next convolution)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("autocast", False)
+        super().__init__(**kwargs)
 
     def call(self, x):
         import tensorflow as tf

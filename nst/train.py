@@ -26,8 +26,8 @@ from nst.adain_net import CUTS, DEFAULT_CUT
 @dataclass
 class LossWeights:
     content: float = 1.0  # encoder space, against the AdaIN target
-    style: float = 2.0  # VGG mean/std
-    vgg_content: float = 0.0  # VGG relu3_1, against the content photo
+    style: float = 3.0  # VGG mean/std
+    vgg_content: float = 0.2  # VGG relu3_1, against the content photo
     tv: float = 0.0
 
 
