@@ -3,8 +3,7 @@
 Two models, as a mobile app uses them: ``adain_style.tflite`` turns a style image into its
 feature statistics (run once per style; blend several by averaging them), and
 ``adain_transfer.tflite`` turns a content image plus those statistics and the strength into
-the stylized image. Both take any image size (resize the input tensor before allocating);
-the content's sides must be multiples of 8 (4 for a 1/4 encoder cut).
+the stylized image. Both take any image size (resize the input tensor before allocating).
 """
 
 from __future__ import annotations
@@ -41,8 +40,13 @@ def tflite_models(engine, float16: bool = False) -> dict[str, bytes]:
         return {"style_mean": mean, "style_std": std}
 
     def transfer(content_image, style_mean, style_std, strength):
-        features = engine._encoder(content_image, training=False)
-        return {"image": engine._transfer(features, calc_mean_std(features), (style_mean, style_std), strength)}
+        height, width = tf.shape(content_image)[1], tf.shape(content_image)[2]
+        pad_h, pad_w = -height % engine.factor, -width % engine.factor
+        padded = tf.pad(content_image, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], "REFLECT")
+        padded = tf.reshape(padded, [1, height + pad_h, width + pad_w, 3])  # TFLite must see 3 channels
+        features = engine._encoder(padded, training=False)
+        out = engine._transfer(features, calc_mean_std(features), (style_mean, style_std), strength)
+        return {"image": out[:, :height, :width]}
 
     models = {}
     with tempfile.TemporaryDirectory() as scratch:

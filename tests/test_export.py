@@ -38,7 +38,7 @@ def run_tflite(path, **inputs) -> dict:
 
 
 @pytest.mark.parametrize("kind", ["float32", "float16"])
-@pytest.mark.parametrize("size", [(256, 256), (320, 192)])
+@pytest.mark.parametrize("size", [(256, 256), (317, 190)])  # any size: the model pads itself
 def test_tflite_matches_keras(engine, folders, kind, size):
     content = to_array(landscape(*size))
     style = to_array(painting(3, size=256))
