@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     engines = "; ".join(f"{name}: {text}" for name, text in DESCRIPTIONS.items())
     parser = OneLineParser(
         prog="python -m nst",
-        description="Neural style transfer: repaint photos in the style of a painting.",
+        description="Neural style transfer: repaint photos in the style of a painting. Also: "
+        "'python -m nst sheet PHOTO' (all built-in styles), 'python -m nst export -o DIR' (TFLite models).",
         epilog=f"Engines - {engines}.",
     )
     parser.add_argument("content", nargs="+", help="content photo(s)")

@@ -112,3 +112,19 @@ def test_gatys_runs_with_progress_and_offline_note():
     png, size, _ = app.session_state["result"][0]
     assert size == (256, 171) and nst.load_image(png).size == (256, 171)
     assert any(b.label.startswith("Cancel") for b in app.button)
+
+
+def test_adain_engine_gives_the_same_picture_as_the_api():
+    app = fresh_app()
+    click(app, "No pictures at hand? Try our example")
+    app.selectbox(key="engine").set_value("adain").run()
+    app.slider(key="strength").set_value(70)
+    app.select_slider(key="size").set_value(256)
+    click(app, "Stylize")
+    assert not app.error
+    png, size, _ = app.session_state["result"][0]
+    from nst.examples import example_painting, example_photo
+
+    expected = nst.stylize(example_photo(), example_painting(), engine="adain", strength=0.7, size=256)
+    assert size == expected.size
+    assert nst.load_image(png).tobytes() == expected.tobytes()
