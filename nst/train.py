@@ -178,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--cut", choices=sorted(CUTS), default=DEFAULT_CUT, help="encoder layer AdaIN works on")
     for name, value in asdict(LossWeights()).items():
-        p.add_argument(f"--{name.replace('_', '-')}-weight", type=float, default=value)
+        p.add_argument(
+            f"--{name.replace('_', '-')}-weight", type=float, help=f"default {value}; on --resume the run's own"
+        )
     p.add_argument(
         "--precision", choices=("bfloat16", "float32"), default="bfloat16", help="oneDNN bf16 mixed precision"
     )
@@ -210,11 +212,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.precision == "bfloat16":
         tf.config.optimizer.set_experimental_options({"auto_mixed_precision_onednn_bfloat16": True})
     settings_file = out / "settings.json"
-    weights = LossWeights(**{k: getattr(args, f"{k}_weight") for k in asdict(LossWeights())})
-    if args.resume and settings_file.is_file():
-        saved = json.loads(settings_file.read_text())
-        args.cut, weights = saved["cut"], LossWeights(**saved["weights"])
-    settings_file.write_text(json.dumps({"cut": args.cut, "weights": asdict(weights), "args": vars(args)}, indent=1))
+    given = {k: getattr(args, f"{k}_weight") for k in asdict(LossWeights()) if getattr(args, f"{k}_weight") is not None}
+    saved = json.loads(settings_file.read_text()) if args.resume and settings_file.is_file() else None
+    if saved:  # a resumed run keeps its cut and its loss weights, except those given again
+        args.cut = saved["cut"]
+        weights = LossWeights(**{**saved["weights"], **given})
+    else:
+        weights = LossWeights(**given)
+    runs = (saved or {}).get("runs", []) + [{"args": vars(args), "weights": asdict(weights)}]
+    settings_file.write_text(json.dumps({"cut": args.cut, "weights": asdict(weights), "runs": runs}, indent=1))
 
     content_train, content_val = split(image_files(args.content))
     style_train, style_val = split(image_files(args.styles))

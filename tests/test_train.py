@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from conftest import landscape, painting
@@ -40,8 +42,11 @@ def test_train_checkpoint_resume_and_export(folders, vgg_npz, tmp_path, capsys):
 
     with pytest.raises(SystemExit, match="--resume"):
         main(args(folders, vgg_npz, out, 4))
-    assert main(args(folders, vgg_npz, out, 4, "--resume", "--export", str(exported))) == 0
+    assert main(args(folders, vgg_npz, out, 4, "--resume", "--export", str(exported), "--tv-weight", "0.5")) == 0
     assert "resumed at step 2" in capsys.readouterr().err
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["weights"]["tv"] == 0.5 and settings["weights"]["style"] == 3.0  # given again / kept
+    assert [r["weights"]["tv"] for r in settings["runs"]] == [0.0, 0.5]
     assert (out / "checkpoints" / "ckpt-4.index").is_file()
     _, later = load_decoder(exported)
     changed = [not np.array_equal(a.numpy(), b.numpy()) for a, b in zip(first.weights, later.weights, strict=True)]
