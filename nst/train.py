@@ -165,6 +165,18 @@ def progress_line(step: int, total: int, losses: dict, seconds_per_step: float) 
     return f"[{bar}] {step}/{total} {text} ({seconds_per_step:.2f} s/step, {eta:.0f} min left)"
 
 
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM (also in a background job, where SIGINT starts ignored) stop the run
+    with a final checkpoint."""
+    import signal
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, interrupt)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m nst.train", description="Train the AdaIN decoder (issue 5).")
     p.add_argument("--content", required=True, help="folder of content photos (e.g. COCO)")
@@ -208,7 +220,6 @@ def main(argv: list[str] | None = None) -> int:
     from nst.adain_net import save_decoder
     from nst.data import image_files, split
 
-    keras.utils.set_random_seed(args.seed)
     if args.precision == "bfloat16":
         tf.config.optimizer.set_experimental_options({"auto_mixed_precision_onednn_bfloat16": True})
     settings_file = out / "settings.json"
@@ -220,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         weights = LossWeights(**given)
     runs = (saved or {}).get("runs", []) + [{"args": vars(args), "weights": asdict(weights)}]
+    seed = args.seed + 1000 * (len(runs) - 1)  # each resumed run draws fresh batches, reproducibly
+    keras.utils.set_random_seed(seed)
     settings_file.write_text(json.dumps({"cut": args.cut, "weights": asdict(weights), "runs": runs}, indent=1))
 
     content_train, content_val = split(image_files(args.content))
@@ -230,8 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     short = 2 * args.size
-    contents = augmented(load_folder(args.content, content_train, short), args.size, args.batch, args.seed)
-    styles = augmented(load_folder(args.styles, style_train, short), args.size, args.batch, args.seed + 1)
+    contents = augmented(load_folder(args.content, content_train, short), args.size, args.batch, seed)
+    styles = augmented(load_folder(args.styles, style_train, short), args.size, args.batch, seed + 1)
     pairs = min(len(content_val), len(style_val), 8)
     if pairs == 0 or not content_train or not style_train:
         raise SystemExit("each folder needs images on both sides of the split (10 % are held out by name)")
@@ -246,7 +259,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume and manager.latest_checkpoint:
         checkpoint.restore(manager.latest_checkpoint).expect_partial()
         print(f"resumed at step {int(trainer.step.numpy())} from {manager.latest_checkpoint}", file=sys.stderr)
-        tf.random.set_seed(args.seed + int(trainer.step.numpy()))  # fresh batches, still reproducible
     writer = tf.summary.create_file_writer(str(out / "logs"))
 
     def save() -> None:
@@ -255,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.export:
             save_decoder(trainer.decoder, args.cut, args.export)
 
+    stop_on_signals()
     tty = sys.stderr.isatty()
     batches = iter(tf.data.Dataset.zip(contents, styles))
     started, recent = time.monotonic(), []

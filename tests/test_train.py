@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
-from conftest import landscape, painting
+from conftest import ROOT, landscape, painting
 
 from nst.adain_net import load_decoder
 from nst.train import main
@@ -51,3 +56,21 @@ def test_train_checkpoint_resume_and_export(folders, vgg_npz, tmp_path, capsys):
     _, later = load_decoder(exported)
     changed = [not np.array_equal(a.numpy(), b.numpy()) for a, b in zip(first.weights, later.weights, strict=True)]
     assert all(changed)  # every layer kept learning after the resume
+
+
+def test_sigterm_stops_with_a_checkpoint(folders, vgg_npz, tmp_path):
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "nst.train", *args(folders, vgg_npz, out, 100000)]
+    command[command.index("--checkpoint-every") + 1] = "100000"  # only the stop writes one
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, env={**os.environ})
+    for line in process.stderr:  # a line per 20 steps when stderr is not a terminal
+        if "20/100000" in line:
+            break
+    process.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    rest = process.communicate(timeout=120)[1]
+    assert process.returncode == 0 and time.monotonic() - started < 60
+    assert "stopped; saving a checkpoint" in rest
+    saved = sorted(int(p.name.split("-")[1].split(".")[0]) for p in (out / "checkpoints").glob("ckpt-*.index"))
+    assert saved and saved[-1] >= 20
+    load_decoder(out / "decoder.npz")
