@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from nst.images import fit, pad_to_multiple, to_array
+from nst.images import fit, to_array
 from nst.tf_runtime import default_precision, import_tensorflow
 from nst.tiling import FULL_PASS_PIXELS, TILE, downscaled, tiled_apply
 
 STYLE_SIDE = 512  # style images are seen at this long side (training saw 256-512 px crops' scale)
 STATS_CACHE_SIZE = 256
+BORDER = 16  # px of mirrored context around every image the encoder sees
 
 
 class AdaINEngine:
@@ -53,9 +54,20 @@ class AdaINEngine:
         mixed = alpha * target + (1.0 - alpha) * features
         return ops.clip(self._decoder(mixed, training=False), 0.0, 1.0)
 
+    def _padded(self, pixels: np.ndarray) -> np.ndarray:
+        """Mirrored context of ``BORDER`` px around the image, then to a multiple of the encoder's stride.
+
+        MobileNetV2 pads its convolutions with zeros; at the image's edge that reads as black
+        and the decoder paints a dark frame. Mirrored pixels give it real-looking context.
+        """
+        b = BORDER
+        h, w = pixels.shape[:2]
+        extra_h, extra_w = -(h + 2 * b) % self.factor, -(w + 2 * b) % self.factor
+        return np.pad(pixels, ((b, b + extra_h), (b, b + extra_w), (0, 0)), mode="reflect")
+
     def _features(self, pixels: np.ndarray):
-        """Encoder features of a float HxWx3 image (reflect-padded to the encoder's stride)."""
-        return self._encode(pad_to_multiple(pixels, self.factor)[None])
+        """Encoder features of a float HxWx3 image with its mirrored border (see :meth:`_padded`)."""
+        return self._encode(self._padded(pixels)[None])
 
     @staticmethod
     def _mean_std(features) -> tuple[np.ndarray, np.ndarray]:
@@ -86,12 +98,13 @@ class AdaINEngine:
         if height * width <= self.full_pass_pixels:
             features = self._features(pixels)
             out = self._decode(features, self._mean_std(features), style_stats, alpha)
-            return np.asarray(out, np.float32)[0, :height, :width]
+            return np.asarray(out, np.float32)[0, BORDER : BORDER + height, BORDER : BORDER + width]
         content_stats = self._mean_std(self._features(downscaled(pixels)))
 
         def run_tile(tile: np.ndarray) -> np.ndarray:
             h, w = tile.shape[:2]
-            return np.asarray(self._decode(self._features(tile), content_stats, style_stats, alpha))[0, :h, :w]
+            out = self._decode(self._features(tile), content_stats, style_stats, alpha)
+            return np.asarray(out, np.float32)[0, BORDER : BORDER + h, BORDER : BORDER + w]
 
         return tiled_apply(pixels, run_tile, tile=self.tile)
 

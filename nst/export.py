@@ -29,24 +29,31 @@ def tflite_models(engine, float16: bool = False) -> dict[str, bytes]:
     import keras
 
     from nst.adain import calc_mean_std
+    from nst.adain_engine import BORDER
 
     channels = engine._encoder.output.shape[-1]
     image = tf.TensorSpec([1, None, None, 3], tf.float32)
     stat = tf.TensorSpec([1, 1, 1, channels], tf.float32)
     scalar = tf.TensorSpec([], tf.float32)
 
+    def encode(image):
+        """The engine's encoder input: mirrored border, sides a multiple of the stride (AdaINEngine._padded)."""
+        height, width = tf.shape(image)[1], tf.shape(image)[2]
+        b = BORDER
+        extra_h, extra_w = -(height + 2 * b) % engine.factor, -(width + 2 * b) % engine.factor
+        padded = tf.pad(image, [[0, 0], [b, b + extra_h], [b, b + extra_w], [0, 0]], "REFLECT")
+        padded = tf.reshape(padded, [1, height + 2 * b + extra_h, width + 2 * b + extra_w, 3])  # TFLite: 3 channels
+        return engine._encoder(padded, training=False)
+
     def style(style_image):
-        mean, std = calc_mean_std(engine._encoder(style_image, training=False))
+        mean, std = calc_mean_std(encode(style_image))
         return {"style_mean": mean, "style_std": std}
 
     def transfer(content_image, style_mean, style_std, strength):
-        height, width = tf.shape(content_image)[1], tf.shape(content_image)[2]
-        pad_h, pad_w = -height % engine.factor, -width % engine.factor
-        padded = tf.pad(content_image, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], "REFLECT")
-        padded = tf.reshape(padded, [1, height + pad_h, width + pad_w, 3])  # TFLite must see 3 channels
-        features = engine._encoder(padded, training=False)
+        features = encode(content_image)
         out = engine._transfer(features, calc_mean_std(features), (style_mean, style_std), strength)
-        return {"image": out[:, :height, :width]}
+        height, width = tf.shape(content_image)[1], tf.shape(content_image)[2]
+        return {"image": out[:, BORDER : BORDER + height, BORDER : BORDER + width]}
 
     models = {}
     with tempfile.TemporaryDirectory() as scratch:
