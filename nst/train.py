@@ -112,17 +112,31 @@ class Trainer:
         self.train_step = tf.function(self._train_step)
         self.evaluate = tf.function(self._evaluate)
 
+    def _encode(self, images):
+        """Encoder features with the engine's mirrored border (AdaINEngine._padded), so training sees
+        what inference sees."""
+        import tensorflow as tf
+
+        from nst.adain_engine import BORDER
+
+        return self.encoder(tf.pad(images, [[0, 0], [BORDER, BORDER], [BORDER, BORDER], [0, 0]], "REFLECT"))
+
+    def _decode(self, target, training: bool):
+        from nst.adain_engine import BORDER
+
+        return self.decoder(target, training=training)[:, BORDER:-BORDER, BORDER:-BORDER]
+
     def _losses(self, content, style):
         import tensorflow as tf
 
         from nst.adain import adaptive_instance_normalization, calc_mean_std
         from nst.vgg_encoder import content_loss, style_loss
 
-        target = adaptive_instance_normalization(self.encoder(content), *calc_mean_std(self.encoder(style)))
-        out = self.decoder(target, training=True)
+        target = adaptive_instance_normalization(self._encode(content), *calc_mean_std(self._encode(style)))
+        out = self._decode(target, training=True)
         vgg_out = self.vgg(out)
         losses = {
-            "content": tf.reduce_mean(tf.square(self.encoder(out) - target)),
+            "content": tf.reduce_mean(tf.square(self._encode(out) - target)),
             "style": style_loss(vgg_out, self.vgg(style)),
             "vgg_content": content_loss(vgg_out[2], self.vgg(content)[2]),
             "tv": tf.reduce_mean(tf.abs(out[:, 1:] - out[:, :-1]))
@@ -148,8 +162,8 @@ class Trainer:
         from nst.adain import adaptive_instance_normalization, calc_mean_std
         from nst.vgg_encoder import content_loss, style_loss
 
-        target = adaptive_instance_normalization(self.encoder(content), *calc_mean_std(self.encoder(style)))
-        out = tf.clip_by_value(self.decoder(target, training=False), 0.0, 1.0)
+        target = adaptive_instance_normalization(self._encode(content), *calc_mean_std(self._encode(style)))
+        out = tf.clip_by_value(self._decode(target, training=False), 0.0, 1.0)
         vgg_out = self.vgg(out)
         return {
             "val_style": style_loss(vgg_out, self.vgg(style)),
