@@ -26,11 +26,11 @@ def adaptive_instance_normalization(content, style_mean, style_std, eps: float =
     return (content - mean) / std * style_std + style_mean
 
 
-def blend_statistics(statistics: Sequence[tuple], weights: Sequence[float]):
-    """Weighted mix of several styles' (mean, std) pairs; weights must sum to 1."""
-    mean = sum(w * m for w, (m, _) in zip(weights, statistics, strict=True))
-    std = sum(w * s for w, (_, s) in zip(weights, statistics, strict=True))
-    return mean, std
+def blend_statistics(statistics: Sequence[tuple], weights: Sequence[float]) -> tuple:
+    """Weighted mix of several styles' statistics tuples, e.g. (mean, std); weights must sum to 1."""
+    return tuple(
+        sum(w * stats[i] for w, stats in zip(weights, statistics, strict=True)) for i in range(len(statistics[0]))
+    )
 
 
 def stylize_features(content, statistics: Sequence[tuple], weights: Sequence[float], alpha: float = 1.0):
@@ -38,3 +38,56 @@ def stylize_features(content, statistics: Sequence[tuple], weights: Sequence[flo
     mean, std = blend_statistics(statistics, weights)
     target = adaptive_instance_normalization(content, mean, std)
     return alpha * target + (1.0 - alpha) * content
+
+
+# Colour: AdaIN matches each feature channel alone; in RGB that leaves the joint colour
+# distribution free, and the decoder paints casts (greens from a blue-and-yellow style).
+# Matching the output's colour mean and covariance to the style's (CORAL, Sun et al. 2016;
+# pytorch-AdaIN's ``coral``) fixes them. Matrix square roots by Newton-Schulz iterations: only
+# matrix products, so the TFLite export computes exactly the same.
+COLOR_EPS = 1e-4  # added to covariance diagonals (pixel values in [0, 1])
+NEWTON_SCHULZ_STEPS = 25
+
+
+def color_statistics(pixels):
+    """RGB mean (3,) and covariance (3, 3) of an image batch's pixels NHWC (all pixels pooled)."""
+    from keras import ops
+
+    flat = ops.reshape(ops.cast(pixels, "float32"), (-1, 3))
+    mean = ops.mean(flat, axis=0)
+    centred = flat - mean
+    cov = ops.matmul(ops.transpose(centred), centred) / ops.cast(ops.shape(flat)[0], "float32")
+    return mean, cov
+
+
+def sqrt_and_inverse_sqrt(matrix, steps: int = NEWTON_SCHULZ_STEPS):
+    """Square root and inverse square root of a symmetric positive definite 3x3 matrix."""
+    from keras import ops
+
+    eye = ops.eye(3)
+    matrix = matrix + COLOR_EPS * eye
+    norm = ops.sqrt(ops.sum(matrix * matrix))
+    y, z = matrix / norm, eye
+    for _ in range(steps):
+        t = 0.5 * (3.0 * eye - ops.matmul(z, y))
+        y, z = ops.matmul(y, t), ops.matmul(t, z)
+    return y * ops.sqrt(norm), z / ops.sqrt(norm)
+
+
+def color_transform(source_stats, target_stats):
+    """(matrix, shift) taking colours with ``source_stats`` to ``target_stats``: x @ matrix + shift."""
+    from keras import ops
+
+    (source_mean, source_cov), (target_mean, target_cov) = source_stats, target_stats
+    _, whiten = sqrt_and_inverse_sqrt(source_cov)
+    colour, _ = sqrt_and_inverse_sqrt(target_cov)
+    matrix = ops.matmul(whiten, colour)  # symmetric factors: x @ W @ C == C W x for column vectors
+    return matrix, target_mean - ops.matmul(source_mean[None], matrix)[0]
+
+
+def apply_color_transform(pixels, transform):
+    """NHWC pixels through (matrix, shift), clipped to [0, 1]."""
+    from keras import ops
+
+    matrix, shift = transform
+    return ops.clip(ops.einsum("nhwc,cd->nhwd", ops.cast(pixels, "float32"), matrix) + shift, 0.0, 1.0)

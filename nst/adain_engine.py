@@ -34,6 +34,7 @@ class AdaINEngine:
 
     def __init__(self, weights: str | Path | None = None, precision: str | None = None) -> None:
         tf = import_tensorflow()
+        from nst.adain import color_transform
         from nst.adain_net import CUTS, DECODER_FILE, build_encoder, load_decoder
 
         self.precision = precision or default_precision()
@@ -42,6 +43,7 @@ class AdaINEngine:
         self._encoder = build_encoder(self.cut)
         self._encode = tf.function(lambda x: self._encoder(x, training=False), reduce_retracing=True)
         self._decode = tf.function(self._transfer, reduce_retracing=True)
+        self._color = tf.function(color_transform)
         self._stats: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -76,35 +78,58 @@ class AdaINEngine:
         mean, std = calc_mean_std(features)
         return np.asarray(mean, np.float32), np.asarray(std, np.float32)
 
-    def style_statistics(self, image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
-        """Channel mean and std (each 1x1x1xC) of a style image's features, once per distinct image."""
+    def style_statistics(self, image: Image.Image) -> tuple[np.ndarray, ...]:
+        """(feature mean, feature std, colour mean, colour covariance) of a style image, once per image."""
+        from nst.adain import color_statistics
+
         pixels = to_array(fit(image, STYLE_SIDE, upscale=True))
         key = hashlib.sha256(pixels.tobytes()).hexdigest()
         with self._lock:
             if key in self._stats:
                 self._stats.move_to_end(key)
                 return self._stats[key]
-        stats = self._mean_std(self._features(pixels))
+        colour = tuple(np.asarray(v, np.float32) for v in color_statistics(pixels[None]))
+        stats = (*self._mean_std(self._features(pixels)), *colour)
         with self._lock:
             self._stats[key] = stats
             while len(self._stats) > STATS_CACHE_SIZE:
                 self._stats.popitem(last=False)
         return stats
 
-    def transfer(self, pixels: np.ndarray, style_stats: tuple[np.ndarray, np.ndarray], alpha: float) -> np.ndarray:
-        """Stylize a float HxWx3 image of any size toward the given style statistics."""
-        height, width = pixels.shape[:2]
+    @staticmethod
+    def color_target(content, style_color: tuple, alpha):
+        """Colour statistics the result gets: the style's, mixed with the content's for alpha < 1."""
+        from nst.adain import color_statistics
+
+        content_mean, content_cov = color_statistics(content)
+        return alpha * style_color[0] + (1 - alpha) * content_mean, alpha * style_color[1] + (1 - alpha) * content_cov
+
+    def _decoded(self, features, content_stats, style: tuple, alpha, height: int, width: int):
+        """Decoder output (1xHxWx3, clipped) for the image inside the mirrored border."""
+        out = self._decode(features, content_stats, style[:2], alpha)
+        return out[:, BORDER : BORDER + height, BORDER : BORDER + width]
+
+    def transfer(self, pixels: np.ndarray, style: tuple, alpha: float) -> np.ndarray:
+        """Stylize a float HxWx3 image of any size toward a style's statistics (see :meth:`style_statistics`).
+
+        The decoded picture then takes the target colour mean and covariance (nst.adain.color_transform).
+        """
+        from nst.adain import apply_color_transform, color_statistics
+
         alpha = np.float32(alpha)
-        if height * width <= self.full_pass_pixels:
-            features = self._features(pixels)
-            out = self._decode(features, self._mean_std(features), style_stats, alpha)
-            return np.asarray(out, np.float32)[0, BORDER : BORDER + height, BORDER : BORDER + width]
-        content_stats = self._mean_std(self._features(downscaled(pixels)))
+        full = pixels.shape[0] * pixels.shape[1] <= self.full_pass_pixels
+        probe = pixels if full else downscaled(pixels)  # statistics come from the whole picture, or a copy
+        features = self._features(probe)
+        content_stats = self._mean_std(features)
+        out = self._decoded(features, content_stats, style, alpha, *probe.shape[:2])
+        target = self.color_target(probe[None], style[2:], alpha)
+        transform = self._color(color_statistics(out), target)
+        if full:
+            return np.asarray(apply_color_transform(out, transform), np.float32)[0]
 
         def run_tile(tile: np.ndarray) -> np.ndarray:
-            h, w = tile.shape[:2]
-            out = self._decode(self._features(tile), content_stats, style_stats, alpha)
-            return np.asarray(out, np.float32)[0, BORDER : BORDER + h, BORDER : BORDER + w]
+            decoded = self._decoded(self._features(tile), content_stats, style, alpha, *tile.shape[:2])
+            return np.asarray(apply_color_transform(decoded, transform), np.float32)[0]
 
         return tiled_apply(pixels, run_tile, tile=self.tile)
 

@@ -3,7 +3,8 @@
 Two models, as a mobile app uses them: ``adain_style.tflite`` turns a style image into its
 feature statistics (run once per style; blend several by averaging them), and
 ``adain_transfer.tflite`` turns a content image plus those statistics and the strength into
-the stylized image. Both take any image size (resize the input tensor before allocating).
+the stylized image (whose colours then take the style's colour mean and covariance). Both
+take any image size (resize the input tensor before allocating).
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ def tflite_models(engine, float16: bool = False) -> dict[str, bytes]:
     tf = import_tensorflow()
     import keras
 
-    from nst.adain import calc_mean_std
+    from nst.adain import apply_color_transform, calc_mean_std, color_statistics, color_transform
     from nst.adain_engine import BORDER
 
     channels = engine._encoder.output.shape[-1]
     image = tf.TensorSpec([1, None, None, 3], tf.float32)
     stat = tf.TensorSpec([1, 1, 1, channels], tf.float32)
     scalar = tf.TensorSpec([], tf.float32)
+    color_mean, color_cov = tf.TensorSpec([3], tf.float32), tf.TensorSpec([3, 3], tf.float32)
 
     def encode(image):
         """The engine's encoder input: mirrored border, sides a multiple of the stride (AdaINEngine._padded)."""
@@ -47,19 +49,22 @@ def tflite_models(engine, float16: bool = False) -> dict[str, bytes]:
 
     def style(style_image):
         mean, std = calc_mean_std(encode(style_image))
-        return {"style_mean": mean, "style_std": std}
+        color_mean, color_cov = color_statistics(style_image)
+        return {"style_mean": mean, "style_std": std, "style_color_mean": color_mean, "style_color_cov": color_cov}
 
-    def transfer(content_image, style_mean, style_std, strength):
+    def transfer(content_image, style_mean, style_std, style_color_mean, style_color_cov, strength):
         features = encode(content_image)
         out = engine._transfer(features, calc_mean_std(features), (style_mean, style_std), strength)
         height, width = tf.shape(content_image)[1], tf.shape(content_image)[2]
-        return {"image": out[:, BORDER : BORDER + height, BORDER : BORDER + width]}
+        out = out[:, BORDER : BORDER + height, BORDER : BORDER + width]
+        target = engine.color_target(content_image, (style_color_mean, style_color_cov), strength)
+        return {"image": apply_color_transform(out, color_transform(color_statistics(out), target))}
 
     models = {}
     with tempfile.TemporaryDirectory() as scratch:
         for name, function, signature in (
             ("adain_style.tflite", style, [image]),
-            ("adain_transfer.tflite", transfer, [image, stat, stat, scalar]),
+            ("adain_transfer.tflite", transfer, [image, stat, stat, color_mean, color_cov, scalar]),
         ):
             archive = keras.export.ExportArchive()  # tracks the Keras variables, so they become constants
             archive.track(engine._encoder)

@@ -8,6 +8,7 @@ from conftest import landscape, painting
 from test_cli import run_cli
 
 import nst
+from nst.adain import color_statistics
 from nst.adain_engine import AdaINEngine
 from nst.adain_net import CUTS, DECODER_FILE, load_decoder, save_decoder
 from nst.color import rgb_to_ycbcr
@@ -42,6 +43,10 @@ def test_output_carries_the_style_statistics(engine):
     after = statistics_distance(engine, out, target)
     assert after < 0.5 * before, (before, after)
     assert np.abs(out - to_array(content)).mean() > 0.05  # really restyled
+    mean, cov = (np.asarray(v) for v in color_statistics(out[None]))  # the style's colours, no cast
+    np.testing.assert_allclose(mean, target[2], atol=0.02)
+    content_cov = np.asarray(color_statistics(to_array(content)[None])[1])
+    assert np.abs(cov - target[3]).sum() < 0.5 * np.abs(content_cov - target[3]).sum()  # clipping keeps it inexact
 
 
 def test_strength_is_feature_interpolation(engine):
@@ -52,6 +57,8 @@ def test_strength_is_feature_interpolation(engine):
     assert distances[0] > distances[1] > distances[2], distances
     to_content = [np.abs(o - to_array(content)).mean() for o in outs]
     assert to_content[0] < to_content[1] < to_content[2], to_content
+    content_colour = np.asarray(color_statistics(to_array(content)[None])[0])
+    np.testing.assert_allclose(np.asarray(color_statistics(outs[0][None])[0]), content_colour, atol=0.03)
 
 
 def test_blends_mix_feature_statistics(engine):

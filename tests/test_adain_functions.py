@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from nst.adain import adaptive_instance_normalization, blend_statistics, calc_mean_std, stylize_features
+from nst.adain import (
+    COLOR_EPS,
+    adaptive_instance_normalization,
+    apply_color_transform,
+    blend_statistics,
+    calc_mean_std,
+    color_statistics,
+    color_transform,
+    sqrt_and_inverse_sqrt,
+    stylize_features,
+)
 
 
 def features(seed: int, loc: float, scale: float) -> np.ndarray:
@@ -33,3 +43,24 @@ def test_blend_and_alpha():
     half = np.asarray(stylize_features(content, [a], [1.0], alpha=0.5))
     full = np.asarray(stylize_features(content, [a], [1.0], alpha=1.0))
     np.testing.assert_allclose(half, (full + content) / 2, atol=1e-5)
+
+
+def test_color_transform_gives_the_target_mean_and_covariance():
+    rng = np.random.default_rng(3)
+    source = (0.4 + 0.1 * rng.normal(size=(1, 30, 40, 3))).astype(np.float32)  # greyish, uncorrelated
+    mixing = np.array([[1.0, 0.6, 0.1], [0.0, 0.8, -0.3], [0.0, 0.0, 0.5]], np.float32)  # correlated colours
+    target = (0.5 + 0.08 * rng.normal(size=(1, 25, 25, 3)) @ mixing).astype(np.float32)
+    out = np.asarray(apply_color_transform(source, color_transform(color_statistics(source), color_statistics(target))))
+    mean, cov = (np.asarray(v) for v in color_statistics(out))
+    want_mean, want_cov = (np.asarray(v) for v in color_statistics(target))
+    np.testing.assert_allclose(mean, want_mean, atol=2e-3)
+    np.testing.assert_allclose(cov, want_cov, atol=3e-4)  # off-diagonals too: the colours' correlation
+    assert abs(want_cov[0, 1]) > 2e-3
+
+
+def test_matrix_square_roots_by_newton_schulz():
+    for matrix in (np.diag([1e-3, 0.02, 0.08]), np.array([[0.05, 0.04, 0.0], [0.04, 0.05, 0.01], [0.0, 0.01, 0.02]])):
+        root, inverse = (np.asarray(v, np.float64) for v in sqrt_and_inverse_sqrt(matrix.astype(np.float32)))
+        regularized = matrix + COLOR_EPS * np.eye(3)
+        np.testing.assert_allclose(root @ root, regularized, atol=1e-6)
+        np.testing.assert_allclose(root @ inverse, np.eye(3), atol=1e-4)

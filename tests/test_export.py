@@ -7,6 +7,7 @@ import pytest
 from conftest import landscape, painting
 from test_cli import run_cli
 
+from nst.adain import color_statistics
 from nst.adain_engine import AdaINEngine
 from nst.export import export
 from nst.images import to_array
@@ -43,14 +44,12 @@ def test_tflite_matches_keras(engine, folders, kind, size):
     content = to_array(landscape(*size))
     style = to_array(painting(3, size=256))
     stats = run_tflite(folders[kind] / "adain_style.tflite", style_image=style[None])
-    keras_stats = engine._mean_std(engine._features(style))
+    colour = tuple(np.asarray(v) for v in color_statistics(style[None]))
+    keras_stats = (*engine._mean_std(engine._features(style)), *colour)
     assert np.abs(stats["style_mean"] - keras_stats[0]).mean() < 0.01
+    assert np.abs(stats["style_color_cov"] - keras_stats[3]).max() < 0.01
     out = run_tflite(
-        folders[kind] / "adain_transfer.tflite",
-        content_image=content[None],
-        style_mean=stats["style_mean"],
-        style_std=stats["style_std"],
-        strength=np.float32(0.8),
+        folders[kind] / "adain_transfer.tflite", content_image=content[None], strength=np.float32(0.8), **stats
     )["image"][0]
     expected = engine.transfer(content, keras_stats, 0.8)
     assert out.shape == expected.shape
