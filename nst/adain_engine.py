@@ -2,8 +2,10 @@
 
 Works in feature statistics, as the paper does: several styles blend by mixing their
 channel means and standard deviations, and strength is the paper's alpha (interpolation
-between the content's features and the AdaIN target). Above the one-pass size the content
-statistics come from a downscaled pass and the image runs in tiles, like the magenta engine.
+between the content's features and the AdaIN target). The decoded picture then takes the
+style's colour mean and covariance (mixed with the content's by alpha), which per-channel
+feature statistics alone do not pin down. Above the one-pass size the statistics come from
+a downscaled pass and the image runs in tiles, like the magenta engine.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class AdaINEngine:
         self._encode = tf.function(lambda x: self._encoder(x, training=False), reduce_retracing=True)
         self._decode = tf.function(self._transfer, reduce_retracing=True)
         self._color = tf.function(color_transform)
-        self._stats: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._stats: OrderedDict[str, tuple[np.ndarray, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
     def _transfer(self, features, content_stats, style_stats, alpha):
