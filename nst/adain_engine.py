@@ -36,7 +36,7 @@ class AdaINEngine:
 
     def __init__(self, weights: str | Path | None = None, precision: str | None = None) -> None:
         tf = import_tensorflow()
-        from nst.adain import color_transform
+        from nst.adain import calc_mean_std
         from nst.adain_net import CUTS, DECODER_FILE, build_encoder, load_decoder
 
         self.precision = precision or default_precision()
@@ -45,7 +45,8 @@ class AdaINEngine:
         self._encoder = build_encoder(self.cut)
         self._encode = tf.function(lambda x: self._encoder(x, training=False), reduce_retracing=True)
         self._decode = tf.function(self._transfer, reduce_retracing=True)
-        self._color = tf.function(color_transform)
+        self._color = tf.function(self._color_transform, reduce_retracing=True)
+        self._moments = tf.function(calc_mean_std, reduce_retracing=True)
         self._stats: OrderedDict[str, tuple[np.ndarray, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -73,11 +74,8 @@ class AdaINEngine:
         """Encoder features of a float HxWx3 image with its mirrored border (see :meth:`_padded`)."""
         return self._encode(self._padded(pixels)[None])
 
-    @staticmethod
-    def _mean_std(features) -> tuple[np.ndarray, np.ndarray]:
-        from nst.adain import calc_mean_std
-
-        mean, std = calc_mean_std(features)
+    def _mean_std(self, features) -> tuple[np.ndarray, np.ndarray]:
+        mean, std = self._moments(features)
         return np.asarray(mean, np.float32), np.asarray(std, np.float32)
 
     def style_statistics(self, image: Image.Image) -> tuple[np.ndarray, ...]:
@@ -106,6 +104,11 @@ class AdaINEngine:
         content_mean, content_cov = color_statistics(content)
         return alpha * style_color[0] + (1 - alpha) * content_mean, alpha * style_color[1] + (1 - alpha) * content_cov
 
+    def _color_transform(self, out, content, style_color: tuple, alpha):
+        from nst.adain import color_statistics, color_transform
+
+        return color_transform(color_statistics(out), self.color_target(content, style_color, alpha))
+
     def _decoded(self, features, content_stats, style: tuple, alpha, height: int, width: int):
         """Decoder output (1xHxWx3, clipped) for the image inside the mirrored border."""
         out = self._decode(features, content_stats, style[:2], alpha)
@@ -116,7 +119,7 @@ class AdaINEngine:
 
         The decoded picture then takes the target colour mean and covariance (nst.adain.color_transform).
         """
-        from nst.adain import apply_color_transform, color_statistics
+        from nst.adain import apply_color_transform
 
         alpha = np.float32(alpha)
         full = pixels.shape[0] * pixels.shape[1] <= self.full_pass_pixels
@@ -124,8 +127,7 @@ class AdaINEngine:
         features = self._features(probe)
         content_stats = self._mean_std(features)
         out = self._decoded(features, content_stats, style, alpha, *probe.shape[:2])
-        target = self.color_target(probe[None], style[2:], alpha)
-        transform = self._color(color_statistics(out), target)
+        transform = self._color(out, probe[None], style[2:], alpha)
         if full:
             return np.asarray(apply_color_transform(out, transform), np.float32)[0]
 
