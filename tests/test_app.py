@@ -7,6 +7,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import nst
+from nst.examples import example_painting, example_photo
 
 TIMEOUT = 180  # the first run loads TensorFlow and the model
 
@@ -100,14 +101,21 @@ def test_no_text_inputs_and_safe_server_settings():
     assert config["client"]["showErrorDetails"] == "none"
 
 
-def test_gatys_runs_with_progress_and_offline_note():
+def stylize_example(engine: str, **sliders: int) -> AppTest:
+    """The example pictures through ``engine`` at 256 px, with the given sliders set."""
     app = fresh_app()
     click(app, "No pictures at hand? Try our example")
-    app.selectbox(key="engine").set_value("gatys").run()
-    app.slider(key="iterations").set_value(50)
+    app.selectbox(key="engine").set_value(engine).run()
+    for key, value in sliders.items():
+        app.slider(key=key).set_value(value)
     app.select_slider(key="size").set_value(256)
     click(app, "Stylize")
     assert not app.error
+    return app
+
+
+def test_gatys_runs_with_progress_and_offline_note():
+    app = stylize_example("gatys", iterations=50)
     assert any("MobileNetV2" in c.value for c in app.caption)  # offline here: the UI says which features
     png, size, _ = app.session_state["result"][0]
     assert size == (256, 171) and nst.load_image(png).size == (256, 171)
@@ -115,16 +123,8 @@ def test_gatys_runs_with_progress_and_offline_note():
 
 
 def test_adain_engine_gives_the_same_picture_as_the_api():
-    app = fresh_app()
-    click(app, "No pictures at hand? Try our example")
-    app.selectbox(key="engine").set_value("adain").run()
-    app.slider(key="strength").set_value(70)
-    app.select_slider(key="size").set_value(256)
-    click(app, "Stylize")
-    assert not app.error
+    app = stylize_example("adain", strength=70)
     png, size, _ = app.session_state["result"][0]
-    from nst.examples import example_painting, example_photo
-
     expected = nst.stylize(example_photo(), example_painting(), engine="adain", strength=0.7, size=256)
     assert size == expected.size
     assert nst.load_image(png).tobytes() == expected.tobytes()
