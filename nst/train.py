@@ -199,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for checkpoints, TensorBoard logs and decoder.npz")
     p.add_argument("--steps", type=int, default=5000, help="train until this step (counted across resumes)")
     p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    p.add_argument("--init", help="start a new run from these decoder weights (e.g. assets/adain_decoder.npz)")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--size", type=int, default=256, help="crop side in pixels")
     p.add_argument("--lr", type=float, default=2e-4)
@@ -273,6 +274,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume and manager.latest_checkpoint:
         checkpoint.restore(manager.latest_checkpoint).expect_partial()
         print(f"resumed at step {int(trainer.step.numpy())} from {manager.latest_checkpoint}", file=sys.stderr)
+    elif args.init:
+        from nst.adain_net import load_decoder
+
+        cut, start = load_decoder(args.init)
+        if cut != args.cut:
+            raise SystemExit(f"{args.init} was trained for encoder cut {cut}, not {args.cut}")
+        for variable, value in zip(trainer.decoder.weights, start.weights, strict=True):
+            variable.assign(value)
+        print(f"decoder initialized from {args.init}", file=sys.stderr)
     writer = tf.summary.create_file_writer(str(out / "logs"))
 
     def save() -> None:

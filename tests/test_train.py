@@ -57,6 +57,11 @@ def test_train_checkpoint_resume_and_export(folders, vgg_npz, tmp_path, capsys):
     changed = [not np.array_equal(a.numpy(), b.numpy()) for a, b in zip(first.weights, later.weights, strict=True)]
     assert all(changed)  # every layer kept learning after the resume
 
+    fresh = tmp_path / "fine-tune"  # a new run from shipped-style weights: nothing trained yet, nothing changed
+    assert main(args(folders, vgg_npz, fresh, 0, "--init", str(exported))) == 0
+    _, started = load_decoder(fresh / "decoder.npz")
+    assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(later.weights, started.weights, strict=True))
+
 
 def test_sigterm_stops_with_a_checkpoint(folders, vgg_npz, tmp_path):
     out = tmp_path / "run"
