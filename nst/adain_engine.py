@@ -54,8 +54,9 @@ class AdaINEngine:
         """Decode alpha * AdaIN(features) + (1 - alpha) * features, clipped to [0, 1]."""
         from keras import ops
 
-        (c_mean, c_std), (s_mean, s_std) = content_stats, style_stats
-        target = (features - c_mean) / c_std * s_std + s_mean
+        from nst.adain import adaptive_instance_normalization
+
+        target = adaptive_instance_normalization(features, *style_stats, content_stats=content_stats)
         mixed = alpha * target + (1.0 - alpha) * features
         return ops.clip(self._decoder(mixed, training=False), 0.0, 1.0)
 
