@@ -37,27 +37,35 @@ class AdaINEngine:
     def __init__(self, weights: str | Path | None = None, precision: str | None = None) -> None:
         tf = import_tensorflow()
         from nst.adain import calc_mean_std
-        from nst.adain_net import CUTS, DECODER_FILE, build_encoder, load_decoder
+        from nst.adain_net import CUTS, DECODER_FILE, build_encoder, encode, load_decoder, stride
 
         self.precision = precision or default_precision()
         self.cut, self._decoder = load_decoder(weights or DECODER_FILE, self.precision)
-        self.factor = CUTS[self.cut]
+        self.factor = stride(self.cut)
+        self.levels = len(CUTS[self.cut])
         self._encoder = build_encoder(self.cut)
-        self._encode = tf.function(lambda x: self._encoder(x, training=False), reduce_retracing=True)
+        self._encode = tf.function(lambda x: encode(self._encoder, x), reduce_retracing=True)
         self._decode = tf.function(self._transfer, reduce_retracing=True)
         self._color = tf.function(self._color_transform, reduce_retracing=True)
-        self._moments = tf.function(calc_mean_std, reduce_retracing=True)
+        self._moments = tf.function(lambda fs: [m for f in fs for m in calc_mean_std(f)], reduce_retracing=True)
+        self._one_pass = tf.function(self._whole_picture, reduce_retracing=True)
         self._stats: OrderedDict[str, tuple[np.ndarray, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
     def _transfer(self, features, content_stats, style_stats, alpha):
-        """Decode alpha * AdaIN(features) + (1 - alpha) * features, clipped to [0, 1]."""
+        """Decode alpha * AdaIN(features) + (1 - alpha) * features at every level, clipped to [0, 1].
+
+        ``content_stats`` and ``style_stats``: (mean, std) of each level in turn, flat.
+        """
         from keras import ops
 
-        from nst.adain import adaptive_instance_normalization
+        from nst.adain import adain_affine
 
-        target = adaptive_instance_normalization(features, *style_stats, content_stats=content_stats)
-        mixed = alpha * target + (1.0 - alpha) * features
+        dtype = "bfloat16" if self.precision == "bfloat16" else "float32"  # the decoder's input, as it computes
+        mixed = []
+        for i, level in enumerate(features):
+            scale, shift = adain_affine(content_stats[2 * i : 2 * i + 2], style_stats[2 * i : 2 * i + 2], alpha)
+            mixed.append(ops.cast(level, dtype) * ops.cast(scale, dtype) + ops.cast(shift, dtype))
         return ops.clip(self._decoder(mixed, training=False), 0.0, 1.0)
 
     def _padded(self, pixels: np.ndarray) -> np.ndarray:
@@ -71,24 +79,26 @@ class AdaINEngine:
         extra_h, extra_w = -(h + 2 * b) % self.factor, -(w + 2 * b) % self.factor
         return np.pad(pixels, ((b, b + extra_h), (b, b + extra_w), (0, 0)), mode="reflect")
 
-    def _features(self, pixels: np.ndarray):
-        """Encoder features of a float HxWx3 image with its mirrored border (see :meth:`_padded`)."""
+    def _features(self, pixels: np.ndarray) -> list:
+        """Encoder features (one per level) of a float HxWx3 image with its mirrored border (see :meth:`_padded`)."""
         return self._encode(self._padded(pixels)[None])
 
-    def _mean_std(self, features) -> tuple[np.ndarray, np.ndarray]:
-        mean, std = self._moments(features)
-        return np.asarray(mean, np.float32), np.asarray(std, np.float32)
+    def _mean_std(self, features: list) -> tuple[np.ndarray, ...]:
+        """(mean, std) of each level's features in turn, flat."""
+        return tuple(np.asarray(m, np.float32) for m in self._moments(features))
 
     def style_statistics(self, image: Image.Image) -> tuple[np.ndarray, ...]:
-        """(feature mean, feature std, colour mean, colour covariance) of a style image, once per image."""
+        """(feature mean, feature std) of each level, then colour mean and colour covariance, of a
+        style image; once per image."""
         from nst.adain import color_statistics
 
-        pixels = to_array(fit(image, STYLE_SIDE, upscale=True))
-        key = hashlib.sha256(pixels.tobytes()).hexdigest()
+        fitted = fit(image, STYLE_SIDE, upscale=True)
+        key = hashlib.sha256(f"{fitted.mode}{fitted.size}".encode() + fitted.tobytes()).hexdigest()
         with self._lock:
             if key in self._stats:
                 self._stats.move_to_end(key)
                 return self._stats[key]
+        pixels = to_array(fitted)
         colour = tuple(np.asarray(v, np.float32) for v in color_statistics(pixels[None]))
         stats = (*self._mean_std(self._features(pixels)), *colour)
         with self._lock:
@@ -99,9 +109,12 @@ class AdaINEngine:
 
     @staticmethod
     def color_target(content, style_color: tuple, alpha):
-        """Colour statistics the result gets: the style's, mixed with the content's for alpha < 1."""
+        """Colour statistics the result gets: the style's, mixed with the content's for alpha < 1
+        (``content`` None: alpha is 1, the style's alone)."""
         from nst.adain import color_statistics
 
+        if content is None:
+            return style_color
         content_mean, content_cov = color_statistics(content)
         return alpha * style_color[0] + (1 - alpha) * content_mean, alpha * style_color[1] + (1 - alpha) * content_cov
 
@@ -112,8 +125,20 @@ class AdaINEngine:
 
     def _decoded(self, features, content_stats, style: tuple, alpha, height: int, width: int):
         """Decoder output (1xHxWx3, clipped) for the image inside the mirrored border."""
-        out = self._decode(features, content_stats, style[:2], alpha)
+        out = self._decode(features, content_stats, style[: 2 * self.levels], alpha)
         return out[:, BORDER : BORDER + height, BORDER : BORDER + width]
+
+    def _whole_picture(self, padded, content, style: tuple, alpha, height, width):
+        """One graph for an image that fits one pass: encode, AdaIN, decode, colour (saves a
+        round trip per step; the tiled path below runs the same steps separately)."""
+        from nst.adain import apply_color_transform, calc_mean_std
+        from nst.adain_net import encode
+
+        features = encode(self._encoder, padded)
+        content_stats = [m for level in features for m in calc_mean_std(level)]
+        out = self._transfer(features, content_stats, style[: 2 * self.levels], alpha)
+        out = out[:, BORDER : BORDER + height, BORDER : BORDER + width]
+        return apply_color_transform(out, self._color_transform(out, content, style[2 * self.levels :], alpha))
 
     def transfer(self, pixels: np.ndarray, style: tuple, alpha: float) -> np.ndarray:
         """Stylize a float HxWx3 image of any size toward a style's statistics (see :meth:`style_statistics`).
@@ -123,14 +148,16 @@ class AdaINEngine:
         from nst.adain import apply_color_transform
 
         alpha = np.float32(alpha)
-        full = pixels.shape[0] * pixels.shape[1] <= self.full_pass_pixels
-        probe = pixels if full else downscaled(pixels)  # statistics come from the whole picture, or a copy
+        height, width = pixels.shape[:2]
+        if height * width <= self.full_pass_pixels:
+            content = pixels[None] if alpha < 1 else None  # at full strength the photo's colours play no part
+            out = self._one_pass(self._padded(pixels)[None], content, style, alpha, np.int32(height), np.int32(width))
+            return np.asarray(out, np.float32)[0]
+        probe = downscaled(pixels)  # statistics come from a downscaled copy of the whole picture
         features = self._features(probe)
         content_stats = self._mean_std(features)
         out = self._decoded(features, content_stats, style, alpha, *probe.shape[:2])
-        transform = self._color(out, probe[None], style[2:], alpha)
-        if full:
-            return np.asarray(apply_color_transform(out, transform), np.float32)[0]
+        transform = self._color(out, probe[None] if alpha < 1 else None, style[2 * self.levels :], alpha)
 
         def run_tile(tile: np.ndarray) -> np.ndarray:
             decoded = self._decoded(self._features(tile), content_stats, style, alpha, *tile.shape[:2])

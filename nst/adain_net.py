@@ -18,18 +18,33 @@ from nst.errors import EngineUnavailable
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DECODER_FILE = ASSETS / "adain_decoder.npz"
 
-# encoder cut -> downscale factor of its features
-CUTS = {
-    "MobilenetV2__expanded_conv_3__expand": 4,  # 144 channels at 1/4
-    "MobilenetV2__expanded_conv_6__expand": 8,  # 192 channels at 1/8
+# encoder layers AdaIN can work on -> their channels and downscale factor
+LEVELS = {
+    "MobilenetV2__expanded_conv_3__expand": (144, 4),
+    "MobilenetV2__expanded_conv_4__expand": (192, 8),
+    "MobilenetV2__expanded_conv_6__expand": (192, 8),
 }
-DEFAULT_CUT = "MobilenetV2__expanded_conv_3__expand"
+# a cut: the encoder layers whose AdaIN'd features the decoder gets, finest first
+CUTS = {
+    "MobilenetV2__expanded_conv_3__expand": ("MobilenetV2__expanded_conv_3__expand",),
+    "MobilenetV2__expanded_conv_6__expand": ("MobilenetV2__expanded_conv_6__expand",),
+    # 1/8 from expanded_conv_4: 4 ms at 1024x1024 where expanded_conv_6 costs 11 (speed target)
+    "two_level": ("MobilenetV2__expanded_conv_3__expand", "MobilenetV2__expanded_conv_4__expand"),
+}
+DEFAULT_CUT = "two_level"
 # decoder widths per resolution level, deepest first: level 3 is 1/8, level 0 full size
 LEVEL_WIDTHS = {3: (128,), 2: (128, 64), 1: (64, 32), 0: ()}  # full size: only the RGB conv (speed)
+CONTEXT_WIDTH = 96  # the 1/8 branch of the two-level decoder
+
+
+def stride(cut: str) -> int:
+    """Image sides must be a multiple of this for the cut's encoder."""
+    return max(LEVELS[name][1] for name in CUTS[cut])
 
 
 def build_encoder(cut: str = DEFAULT_CUT):
-    """Image NHWC in [0, 1] (sides a multiple of the cut's factor) to MobileNetV2 features.
+    """Image NHWC in [0, 1] (sides a multiple of :func:`stride`) to a list of MobileNetV2 features,
+    one per level of the cut, finest first.
 
     Float32 always: bfloat16 depthwise convolutions were slower here (0.175 s vs 0.126 s at
     1024x1024) and 6.6 % off.
@@ -41,34 +56,58 @@ def build_encoder(cut: str = DEFAULT_CUT):
     if cut not in CUTS:
         raise ValueError(f"unknown encoder cut {cut!r}; choose from {', '.join(CUTS)}")
     predictor = build_style_predictor(input_size=None)
-    encoder = keras.Model(predictor.input, predictor.get_layer(cut).output, name="adain_encoder")
+    outputs = [predictor.get_layer(name).output for name in CUTS[cut]]
+    encoder = keras.Model(predictor.input, outputs, name="adain_encoder")
     encoder.trainable = False
     return encoder
 
 
+def encode(encoder, images) -> list:
+    """The features of each level of an encoder from :func:`build_encoder`, as a list."""
+    out = encoder(images, training=False)
+    return list(out) if isinstance(out, list | tuple) else [out]
+
+
 def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32"):
-    """Features at 1/factor to an RGB image (linear output; callers clip to [0, 1])."""
+    """Features at each level of the cut (a list, finest first) to an RGB image (linear output;
+    callers clip to [0, 1]).
+
+    One level: 3x3 convolutions back up to full size. Two levels: the 1/8 features go through a
+    context branch (two convolutions, the second one starting at zero) that is upsampled and
+    added to the output of the 1/4 convolutions, so a two-level decoder starts out as the one-level one.
+    Each 2x step is an :class:`~nst.layers.UpsampleConv` (nearest upsampling + convolution).
+    """
     import keras
     from keras import layers
 
-    from nst.layers import NearestUpsample, ReflectionPad
+    from nst.layers import NearestUpsample, ReflectionPad, UpsampleConv
     from nst.magenta_net import conv_policy
 
     dtype = conv_policy(precision)
-    channels = 144 if CUTS[cut] == 4 else 192
-    features = keras.Input((None, None, channels), name="features")
-    x = features
-    top = int(np.log2(CUTS[cut]))
+    inputs = [keras.Input((None, None, LEVELS[name][0]), name=f"features{i}") for i, name in enumerate(CUTS[cut])]
+
+    def conv(x, width, name, activation="relu", **kwargs):
+        x = ReflectionPad(1, name=f"pad_{name}")(x)
+        return layers.Conv2D(width, 3, activation=activation, name=name, dtype=dtype, **kwargs)(x)
+
+    x = inputs[0]
+    top = int(np.log2(LEVELS[CUTS[cut][0]][1]))
     for level in range(top, -1, -1):
-        if level < top:
-            x = NearestUpsample(name=f"up{level}")(x)
         for i, width in enumerate(LEVEL_WIDTHS[level]):
-            x = ReflectionPad(1, name=f"pad{level}_{i}")(x)
-            x = layers.Conv2D(width, 3, activation="relu", name=f"conv{level}_{i}", dtype=dtype)(x)
-    x = ReflectionPad(1, name="pad_rgb")(x)
-    x = layers.Conv2D(3, 3, name="rgb", dtype=dtype)(x)
+            if level < top and i == 0:
+                x = UpsampleConv(width, activation="relu", name=f"conv{level}_0", dtype=dtype)(x)
+            else:
+                x = conv(x, width, f"conv{level}_{i}")
+            if level == top and i == len(LEVEL_WIDTHS[level]) - 1 and len(inputs) > 1:
+                context = conv(inputs[1], CONTEXT_WIDTH, "context0")
+                context = conv(context, width, "context1", activation=None, kernel_initializer="zeros")
+                x = layers.Add(name="with_context", dtype=dtype)([x, NearestUpsample(name="context_up")(context)])
+    if LEVEL_WIDTHS[0]:
+        x = conv(x, 3, "rgb", activation=None)
+    else:
+        x = UpsampleConv(3, name="rgb", dtype=dtype)(x)
     x = layers.Activation("linear", dtype="float32", name="image")(x)
-    return keras.Model(features, x, name="adain_decoder")
+    return keras.Model(inputs, x, name="adain_decoder")
 
 
 def save_decoder(decoder, cut: str, path: str | Path) -> int:
@@ -88,6 +127,8 @@ def load_decoder(path: str | Path = DECODER_FILE, precision: str = "float32"):
         raise EngineUnavailable(f"AdaIN decoder weights not found: {path}")
     with np.load(path, allow_pickle=False) as stored:
         cut = str(stored["cut"])
+        if cut not in CUTS:
+            raise EngineUnavailable(f"{path} was trained for an unknown encoder cut {cut!r}")
         decoder = build_decoder(cut, precision)
         missing = [w.path for w in decoder.weights if w.path not in stored]
         if missing:
@@ -95,3 +136,17 @@ def load_decoder(path: str | Path = DECODER_FILE, precision: str = "float32"):
         for w in decoder.weights:
             w.assign(stored[w.path].astype(np.float32))
     return cut, decoder
+
+
+def init_decoder(decoder, path: str | Path) -> list[str]:
+    """Copy the weights stored in ``path`` into ``decoder`` where names and shapes match (a
+    two-level decoder from a one-level file: all but the new context branch); returns the
+    names of the weights left as they were."""
+    kept = []
+    with np.load(Path(path), allow_pickle=False) as stored:
+        for w in decoder.weights:
+            if w.path in stored and stored[w.path].shape == tuple(w.shape):
+                w.assign(stored[w.path].astype(np.float32))
+            else:
+                kept.append(w.path)
+    return kept

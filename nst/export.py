@@ -31,12 +31,20 @@ def tflite_models(engine, float16: bool = False) -> dict[str, bytes]:
 
     from nst.adain import apply_color_transform, calc_mean_std, color_statistics, color_transform
     from nst.adain_engine import BORDER
+    from nst.adain_net import encode as encoder_features
 
-    channels = engine._encoder.output.shape[-1]
-    image = tf.TensorSpec([1, None, None, 3], tf.float32)
-    stat = tf.TensorSpec([1, 1, 1, channels], tf.float32)
-    scalar = tf.TensorSpec([], tf.float32)
-    color_mean, color_cov = tf.TensorSpec([3], tf.float32), tf.TensorSpec([3, 3], tf.float32)
+    def image(name: str):
+        return tf.TensorSpec([1, None, None, 3], tf.float32, name=name)
+
+    # per level: mean and std, (1, 1, 1, channels) each; then the colour statistics and strength
+    stat_names = [f"style_{kind}{level}" for level in range(engine.levels) for kind in ("mean", "std")]
+    channels = [output.shape[-1] for output in engine._encoder.outputs for _ in ("mean", "std")]
+    stats = [tf.TensorSpec([1, 1, 1, c], tf.float32, name=n) for n, c in zip(stat_names, channels, strict=True)]
+    colour = [
+        tf.TensorSpec([3], tf.float32, name="style_color_mean"),
+        tf.TensorSpec([3, 3], tf.float32, name="style_color_cov"),
+    ]
+    scalar = tf.TensorSpec([], tf.float32, name="strength")
 
     def encode(image):
         """The engine's encoder input: mirrored border, sides a multiple of the stride (AdaINEngine._padded)."""
@@ -45,16 +53,20 @@ def tflite_models(engine, float16: bool = False) -> dict[str, bytes]:
         extra_h, extra_w = -(height + 2 * b) % engine.factor, -(width + 2 * b) % engine.factor
         padded = tf.pad(image, [[0, 0], [b, b + extra_h], [b, b + extra_w], [0, 0]], "REFLECT")
         padded = tf.reshape(padded, [1, height + 2 * b + extra_h, width + 2 * b + extra_w, 3])  # TFLite: 3 channels
-        return engine._encoder(padded, training=False)
+        return encoder_features(engine._encoder, padded)
+
+    def moments(features: list) -> list:
+        return [m for level in features for m in calc_mean_std(level)]
 
     def style(style_image):
-        mean, std = calc_mean_std(encode(style_image))
         color_mean, color_cov = color_statistics(style_image)
-        return {"style_mean": mean, "style_std": std, "style_color_mean": color_mean, "style_color_cov": color_cov}
+        named = dict(zip(stat_names, moments(encode(style_image)), strict=True))
+        return {**named, "style_color_mean": color_mean, "style_color_cov": color_cov}
 
-    def transfer(content_image, style_mean, style_std, style_color_mean, style_color_cov, strength):
+    def transfer(content_image, *args):
+        *style_stats, style_color_mean, style_color_cov, strength = args
         features = encode(content_image)
-        out = engine._transfer(features, calc_mean_std(features), (style_mean, style_std), strength)
+        out = engine._transfer(features, moments(features), style_stats, strength)
         height, width = tf.shape(content_image)[1], tf.shape(content_image)[2]
         out = out[:, BORDER : BORDER + height, BORDER : BORDER + width]
         target = engine.color_target(content_image, (style_color_mean, style_color_cov), strength)
@@ -63,8 +75,8 @@ def tflite_models(engine, float16: bool = False) -> dict[str, bytes]:
     models = {}
     with tempfile.TemporaryDirectory() as scratch:
         for name, function, signature in (
-            ("adain_style.tflite", style, [image]),
-            ("adain_transfer.tflite", transfer, [image, stat, stat, color_mean, color_cov, scalar]),
+            ("adain_style.tflite", style, [image("style_image")]),
+            ("adain_transfer.tflite", transfer, [image("content_image"), *stats, *colour, scalar]),
         ):
             archive = keras.export.ExportArchive()  # tracks the Keras variables, so they become constants
             archive.track(engine._encoder)

@@ -101,3 +101,64 @@ class NearestUpsample(layers.Layer):
 
     def compute_output_shape(self, shape):
         return (shape[0], *(None if s is None else 2 * s for s in shape[1:3]), shape[3])
+
+
+def _phase_taps():
+    """taps[r, d, a] = 1 where, for output phase ``a`` of a 2x nearest upsampling, the 3x3 kernel's
+    tap ``d`` (offset d - 1 at full size) reads the low-resolution row at offset r - 1."""
+    import numpy as np
+
+    taps = np.zeros((3, 3, 2), np.float32)
+    for a in (0, 1):
+        for d in (0, 1, 2):
+            taps[(a + d - 1) // 2 + 1, d, a] = 1.0
+    return taps
+
+
+class UpsampleConv(layers.Layer):
+    """2x nearest upsampling, reflection padding 1 and a 3x3 convolution, computed at low resolution.
+
+    The same numbers as ``NearestUpsample -> ReflectionPad(1) -> Conv2D(3)`` with the same kernel
+    (reflecting the upsampled map is repeating the edge of the small one), but the convolution
+    runs before the upsampling with 4x the output channels, and ``depth_to_space`` interleaves
+    them: the large map is never upsampled, padded or read by a convolution (measured 2x faster
+    for the decoder's full-size RGB layer). Weights: ``kernel`` (3, 3, in, out) and ``bias``, as
+    the Conv2D it replaces.
+    """
+
+    def __init__(self, filters: int, activation=None, kernel_initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.activation = keras.activations.get(activation)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def build(self, shape):
+        self.kernel = self.add_weight(
+            name="kernel", shape=(3, 3, shape[-1], self.filters), initializer=self.kernel_initializer
+        )
+        self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
+
+    def call(self, x):
+        import tensorflow as tf
+
+        taps = ops.convert_to_tensor(_phase_taps(), self.kernel.dtype)
+        # kernel'[r, s, c, a, b, o] = sum over d, e of taps[r, d, a] taps[s, e, b] kernel[d, e, c, o]
+        phased = ops.einsum("rda,seb,deco->rscabo", taps, taps, self.kernel)
+        channels, filters = self.kernel.shape[2], self.filters
+        phased = ops.reshape(phased, (3, 3, channels, 4 * filters))
+        rows = ops.concatenate([x[:, :1], x, x[:, -1:]], axis=1)
+        padded = ops.concatenate([rows[:, :, :1], rows, rows[:, :, -1:]], axis=2)
+        y = ops.conv(padded, ops.cast(phased, x.dtype), padding="valid")
+        y = y + ops.cast(ops.tile(self.bias, [4]), y.dtype)
+        return self.activation(tf.nn.depth_to_space(y, 2))
+
+    def compute_output_shape(self, shape):
+        return (shape[0], *(None if s is None else 2 * s for s in shape[1:3]), self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "activation": keras.activations.serialize(self.activation),
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+        }

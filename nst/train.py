@@ -112,31 +112,59 @@ class Trainer:
         self.train_step = tf.function(self._train_step)
         self.evaluate = tf.function(self._evaluate)
 
-    def _encode(self, images):
-        """Encoder features with the engine's mirrored border (AdaINEngine._padded), so training sees
-        what inference sees."""
+    def _encode(self, images) -> list:
+        """Encoder features (one per level of the cut) with the engine's mirrored border
+        (AdaINEngine._padded), so training sees what inference sees."""
         import tensorflow as tf
 
         from nst.adain_engine import BORDER
+        from nst.adain_net import encode
 
-        return self.encoder(tf.pad(images, [[0, 0], [BORDER, BORDER], [BORDER, BORDER], [0, 0]], "REFLECT"))
+        padded = tf.pad(images, [[0, 0], [BORDER, BORDER], [BORDER, BORDER], [0, 0]], "REFLECT")
+        return encode(self.encoder, padded)
 
-    def _decode(self, target, training: bool):
+    def _targets(self, content, style) -> list:
+        """AdaIN targets, one per level of the cut."""
+        from nst.adain import adaptive_instance_normalization, calc_mean_std
+
+        return [
+            adaptive_instance_normalization(c, *calc_mean_std(s))
+            for c, s in zip(self._encode(content), self._encode(style), strict=True)
+        ]
+
+    def _decode(self, targets, training: bool):
+        """Decoder output inside the border (linear: the losses see it unclipped)."""
         from nst.adain_engine import BORDER
 
-        return self.decoder(target, training=training)[:, BORDER:-BORDER, BORDER:-BORDER]
+        return self.decoder(targets, training=training)[:, BORDER:-BORDER, BORDER:-BORDER]
+
+    def _engine_picture(self, targets, style):
+        """What the engine shows at strength 1: the output clipped, with the style's colour mean and
+        covariance. Only for validation: with this colour step inside the training loss, the
+        decoder learnt to flatten its output (whitening then amplifies it) and training diverged."""
+        import tensorflow as tf
+
+        from nst.adain import apply_color_transform, color_statistics, color_transform
+
+        out = tf.clip_by_value(self._decode(targets, training=False), 0.0, 1.0)
+
+        def recolour(pair):
+            image, reference = pair[0][None], pair[1][None]
+            transform = color_transform(color_statistics(image, "float64"), color_statistics(reference, "float64"))
+            return apply_color_transform(image, transform)[0]
+
+        return tf.map_fn(recolour, (out, style), fn_output_signature=tf.float32)
 
     def _losses(self, content, style):
         import tensorflow as tf
 
-        from nst.adain import adaptive_instance_normalization, calc_mean_std
         from nst.vgg_encoder import content_loss, style_loss
 
-        target = adaptive_instance_normalization(self._encode(content), *calc_mean_std(self._encode(style)))
-        out = self._decode(target, training=True)
+        targets = self._targets(content, style)
+        out = self._decode(targets, training=True)
         vgg_out = self.vgg(out)
         losses = {
-            "content": tf.reduce_mean(tf.square(self._encode(out) - target)),
+            "content": sum(tf.reduce_mean(tf.square(f - t)) for f, t in zip(self._encode(out), targets, strict=True)),
             "style": style_loss(vgg_out, self.vgg(style)),
             "vgg_content": content_loss(vgg_out[2], self.vgg(content)[2]),
             "tv": tf.reduce_mean(tf.abs(out[:, 1:] - out[:, :-1]))
@@ -156,14 +184,10 @@ class Trainer:
         return losses
 
     def _evaluate(self, content, style):
-        """The benchmark's metric on the clipped output of fixed validation pairs."""
-        import tensorflow as tf
-
-        from nst.adain import adaptive_instance_normalization, calc_mean_std
+        """The benchmark's metric on fixed validation pairs."""
         from nst.vgg_encoder import content_loss, style_loss
 
-        target = adaptive_instance_normalization(self._encode(content), *calc_mean_std(self._encode(style)))
-        out = tf.clip_by_value(self._decode(target, training=False), 0.0, 1.0)
+        out = self._engine_picture(self._targets(content, style), style)
         vgg_out = self.vgg(out)
         return {
             "val_style": style_loss(vgg_out, self.vgg(style)),
@@ -203,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--size", type=int, default=256, help="crop side in pixels")
     p.add_argument("--lr", type=float, default=2e-4)
-    p.add_argument("--cut", choices=sorted(CUTS), default=DEFAULT_CUT, help="encoder layer AdaIN works on")
+    p.add_argument("--cut", choices=sorted(CUTS), default=DEFAULT_CUT, help="encoder layers AdaIN works on")
     for name, value in asdict(LossWeights()).items():
         p.add_argument(
             f"--{name.replace('_', '-')}-weight", type=float, help=f"default {value}; on --resume the run's own"
@@ -275,14 +299,12 @@ def main(argv: list[str] | None = None) -> int:
         checkpoint.restore(manager.latest_checkpoint).expect_partial()
         print(f"resumed at step {int(trainer.step.numpy())} from {manager.latest_checkpoint}", file=sys.stderr)
     elif args.init:
-        from nst.adain_net import load_decoder
+        from nst.adain_net import init_decoder
 
-        cut, start = load_decoder(args.init)
-        if cut != args.cut:
-            raise SystemExit(f"{args.init} was trained for encoder cut {cut}, not {args.cut}")
-        for variable, value in zip(trainer.decoder.weights, start.weights, strict=True):
-            variable.assign(value)
-        print(f"decoder initialized from {args.init}", file=sys.stderr)
+        new = init_decoder(trainer.decoder, args.init)
+        if len(new) == len(trainer.decoder.weights):
+            raise SystemExit(f"{args.init} has no weights that fit a decoder for encoder cut {args.cut}")
+        print(f"decoder initialized from {args.init}" + (f" (new: {', '.join(new)})" if new else ""), file=sys.stderr)
     writer = tf.summary.create_file_writer(str(out / "logs"))
 
     def save() -> None:

@@ -8,11 +8,12 @@ from conftest import landscape, painting
 from test_cli import run_cli
 
 import nst
-from nst.adain import color_statistics
+from nst.adain import blend_statistics, color_statistics
 from nst.adain_engine import AdaINEngine
-from nst.adain_net import CUTS, DECODER_FILE, load_decoder, save_decoder
+from nst.adain_net import CUTS, DECODER_FILE, build_decoder, init_decoder, load_decoder, save_decoder
 from nst.color import rgb_to_ycbcr
 from nst.images import to_array
+from nst.tf_runtime import import_tensorflow
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +22,9 @@ def engine() -> AdaINEngine:
 
 
 def statistics_distance(engine: AdaINEngine, pixels: np.ndarray, stats) -> float:
-    """How far an image's encoder statistics are from the given (mean, std)."""
-    mean, std = engine._mean_std(engine._features(pixels))
-    return float(np.mean(np.abs(mean - stats[0])) + np.mean(np.abs(std - stats[1])))
+    """How far an image's encoder statistics (mean and std of every level) are from the given ones."""
+    own = engine._mean_std(engine._features(pixels))
+    return float(sum(np.mean(np.abs(a - b)) for a, b in zip(own, stats[: len(own)], strict=True)))
 
 
 def test_shipped_weights_are_small_float16_and_name_their_cut():
@@ -44,9 +45,9 @@ def test_output_carries_the_style_statistics(engine):
     assert after < 0.5 * before, (before, after)
     assert np.abs(out - to_array(content)).mean() > 0.05  # really restyled
     mean, cov = (np.asarray(v) for v in color_statistics(out[None]))  # the style's colours, no cast
-    np.testing.assert_allclose(mean, target[2], atol=0.02)
+    np.testing.assert_allclose(mean, target[-2], atol=0.02)
     content_cov = np.asarray(color_statistics(to_array(content)[None])[1])
-    assert np.abs(cov - target[3]).sum() < 0.5 * np.abs(content_cov - target[3]).sum()  # clipping keeps it inexact
+    assert np.abs(cov - target[-1]).sum() < 0.5 * np.abs(content_cov - target[-1]).sum()  # clipping keeps it inexact
 
 
 def test_strength_is_feature_interpolation(engine):
@@ -68,7 +69,7 @@ def test_blends_mix_feature_statistics(engine):
     np.testing.assert_allclose(one_hot, only_a, atol=1e-5)
     half = engine.stylize(content, [a, b], np.array([0.5, 0.5], np.float32), 1.0)
     sa, sb = engine.style_statistics(a), engine.style_statistics(b)
-    middle = ((sa[0] + sb[0]) / 2, (sa[1] + sb[1]) / 2)
+    middle = blend_statistics([sa, sb], [0.5, 0.5])
     d_middle = statistics_distance(engine, half, middle)
     assert d_middle < statistics_distance(engine, half, sa) and d_middle < statistics_distance(engine, half, sb)
 
@@ -108,3 +109,19 @@ def test_weights_round_trip_and_missing_file_is_one_clear_error(tmp_path):
         np.testing.assert_array_equal(w.numpy(), v.numpy())
     with pytest.raises(nst.EngineUnavailable, match="weights not found"):
         AdaINEngine(tmp_path / "none.npz")
+
+
+def test_a_two_level_decoder_starts_as_the_one_level_decoder_it_grows_from(tmp_path):
+    """Training may start a two-level decoder from one-level weights: the 1/8 branch starts at zero."""
+    tf = import_tensorflow()
+    one = build_decoder("MobilenetV2__expanded_conv_3__expand")
+    save_decoder(one, "MobilenetV2__expanded_conv_3__expand", tmp_path / "one.npz")
+    _, one = load_decoder(tmp_path / "one.npz")  # float16 round trip, as init_decoder reads it
+    two = build_decoder("two_level")
+    new = init_decoder(two, tmp_path / "one.npz")
+    assert sorted(new) == ["context0/bias", "context0/kernel", "context1/bias", "context1/kernel"]
+    rng = np.random.default_rng(0)
+    fine, coarse = rng.random((1, 12, 10, 144), np.float32), rng.random((1, 6, 5, 192), np.float32)
+    np.testing.assert_allclose(np.asarray(two([fine, coarse])), np.asarray(one([fine])), atol=1e-5)
+    two.get_layer("context1").kernel.assign(tf.ones_like(two.get_layer("context1").kernel))
+    assert np.abs(np.asarray(two([fine, coarse])) - np.asarray(one([fine]))).mean() > 0.01  # the branch is wired in

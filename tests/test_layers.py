@@ -1,11 +1,11 @@
-"""Shared layers: reflection padding and nearest upsampling equal their textbook definitions."""
+"""Shared layers: reflection padding, nearest upsampling and their fused form equal their textbook definitions."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nst.layers import NearestUpsample, ReflectionPad
+from nst.layers import NearestUpsample, ReflectionPad, UpsampleConv
 from nst.tf_runtime import import_tensorflow
 
 
@@ -22,3 +22,22 @@ def test_nearest_upsample_repeats_each_pixel_and_keeps_bfloat16():
     np.testing.assert_array_equal(np.asarray(NearestUpsample()(x)), x.repeat(2, axis=1).repeat(2, axis=2))
     half = tf.constant(x, tf.bfloat16)
     assert NearestUpsample()(half).dtype == tf.bfloat16 and ReflectionPad(1)(half).dtype == tf.bfloat16
+
+
+@pytest.mark.parametrize("shape", [(2, 7, 5, 6), (1, 1, 3, 4)])
+def test_upsample_conv_equals_upsample_pad_conv(shape):
+    """Same kernel, same numbers as nearest upsampling, reflection padding and a 3x3 convolution."""
+    import keras
+
+    rng = np.random.default_rng(len(shape))
+    x = rng.standard_normal(shape).astype(np.float32)
+    fused = UpsampleConv(4, activation="relu")
+    fused.build(x.shape)
+    fused.bias.assign(rng.standard_normal(4).astype(np.float32))
+    plain = keras.layers.Conv2D(4, 3, activation="relu")
+    plain.build((None, None, None, shape[-1]))
+    plain.set_weights(fused.get_weights())
+    expected = np.asarray(plain(ReflectionPad(1)(NearestUpsample()(x))))
+    out = np.asarray(fused(x))
+    assert out.shape == (shape[0], 2 * shape[1], 2 * shape[2], 4) and out.max() > 0
+    np.testing.assert_allclose(out, expected, atol=1e-5)
