@@ -1,10 +1,11 @@
 """The ``adain`` engine: our MobileNetV2 encoder + AdaIN + trained decoder (issue 5).
 
-Works in feature statistics, as the paper does: several styles blend by mixing their
-channel means and standard deviations, and strength is the paper's alpha (interpolation
-between the content's features and the AdaIN target). The decoded picture then takes the
-style's colour mean and covariance (mixed with the content's by alpha), which per-channel
-feature statistics alone do not pin down. Above the one-pass size the statistics come from
+Works in feature statistics, as the paper does, at each encoder level of the decoder's cut
+(1/4 and 1/8): several styles blend by mixing their channel means and standard deviations,
+and strength is the paper's alpha (interpolation between the content's features and the
+AdaIN target). The decoded picture then takes the style's colour mean and covariance and its
+texture contrast per scale (nst.bands), mixed with the content's by alpha: per-channel
+feature statistics alone pin down neither. Above the one-pass size the statistics come from
 a downscaled pass and the image runs in tiles, like the magenta engine.
 """
 
@@ -46,7 +47,8 @@ class AdaINEngine:
         self._encoder = build_encoder(self.cut)
         self._encode = tf.function(lambda x: encode(self._encoder, x), reduce_retracing=True)
         self._decode = tf.function(self._transfer, reduce_retracing=True)
-        self._color = tf.function(self._color_transform, reduce_retracing=True)
+        self._plan = tf.function(self._color_plan, reduce_retracing=True)
+        self._apply = tf.function(self._finish, reduce_retracing=True)
         self._moments = tf.function(lambda fs: [m for f in fs for m in calc_mean_std(f)], reduce_retracing=True)
         self._one_pass = tf.function(self._whole_picture, reduce_retracing=True)
         self._stats: OrderedDict[str, tuple[np.ndarray, ...]] = OrderedDict()
@@ -88,9 +90,10 @@ class AdaINEngine:
         return tuple(np.asarray(m, np.float32) for m in self._moments(features))
 
     def style_statistics(self, image: Image.Image) -> tuple[np.ndarray, ...]:
-        """(feature mean, feature std) of each level, then colour mean and colour covariance, of a
-        style image; once per image."""
+        """(feature mean, feature std) of each level, then colour mean and colour covariance, then
+        band contrast (nst.bands), of a style image; once per image."""
         from nst.adain import color_statistics
+        from nst.bands import band_contrast
 
         fitted = fit(image, STYLE_SIDE, upscale=True)
         key = hashlib.sha256(f"{fitted.mode}{fitted.size}".encode() + fitted.tobytes()).hexdigest()
@@ -100,7 +103,7 @@ class AdaINEngine:
                 return self._stats[key]
         pixels = to_array(fitted)
         colour = tuple(np.asarray(v, np.float32) for v in color_statistics(pixels[None]))
-        stats = (*self._mean_std(self._features(pixels)), *colour)
+        stats = (*self._mean_std(self._features(pixels)), *colour, np.asarray(band_contrast(pixels[None]), np.float32))
         with self._lock:
             self._stats[key] = stats
             while len(self._stats) > STATS_CACHE_SIZE:
@@ -118,35 +121,54 @@ class AdaINEngine:
         content_mean, content_cov = color_statistics(content)
         return alpha * style_color[0] + (1 - alpha) * content_mean, alpha * style_color[1] + (1 - alpha) * content_cov
 
-    def _color_transform(self, out, content, style_color: tuple, alpha):
+    def _split(self, style: tuple) -> tuple[tuple, tuple, object]:
+        """A style's statistics as (feature mean/std per level, colour mean and covariance, band contrast)."""
+        n = 2 * self.levels
+        return style[:n], style[n : n + 2], style[n + 2]
+
+    def _color_plan(self, out, content, style: tuple, alpha):
+        """The colour transform taking the decoded picture to the target colours."""
         from nst.adain import color_statistics, color_transform
 
-        return color_transform(color_statistics(out), self.color_target(content, style_color, alpha))
+        return color_transform(color_statistics(out), self.color_target(content, self._split(style)[1], alpha))
+
+    def _finish(self, out, transform, style: tuple, alpha, source=None):
+        """(picture, band contrast it was scaled from): the decoded picture in the target colours
+        with the style's texture contrast per scale (nst.bands), both by strength. The bands are
+        measured on the half-size picture in its new colours (box averaging and the colour
+        transform commute), so the full-size picture is read once."""
+        from keras import ops
+
+        from nst.adain import apply_color_transform
+        from nst.bands import contrast_change, downsample, upsample_to
+
+        half = apply_color_transform(downsample(out), transform)
+        change, source = contrast_change(half, self._split(style)[2], alpha, source)
+        return ops.clip(apply_color_transform(out, transform) + upsample_to(change, out), 0.0, 1.0), source
 
     def _decoded(self, features, content_stats, style: tuple, alpha, height: int, width: int):
         """Decoder output (1xHxWx3, clipped) for the image inside the mirrored border."""
-        out = self._decode(features, content_stats, style[: 2 * self.levels], alpha)
+        out = self._decode(features, content_stats, self._split(style)[0], alpha)
         return out[:, BORDER : BORDER + height, BORDER : BORDER + width]
 
     def _whole_picture(self, padded, content, style: tuple, alpha, height, width):
-        """One graph for an image that fits one pass: encode, AdaIN, decode, colour (saves a
-        round trip per step; the tiled path below runs the same steps separately)."""
-        from nst.adain import apply_color_transform, calc_mean_std
+        """One graph for an image that fits one pass: encode, AdaIN, decode, colour, contrast (saves
+        round trips; the tiled path below runs the same steps separately)."""
+        from nst.adain import calc_mean_std
         from nst.adain_net import encode
 
         features = encode(self._encoder, padded)
         content_stats = [m for level in features for m in calc_mean_std(level)]
-        out = self._transfer(features, content_stats, style[: 2 * self.levels], alpha)
+        out = self._transfer(features, content_stats, self._split(style)[0], alpha)
         out = out[:, BORDER : BORDER + height, BORDER : BORDER + width]
-        return apply_color_transform(out, self._color_transform(out, content, style[2 * self.levels :], alpha))
+        return self._finish(out, self._color_plan(out, content, style, alpha), style, alpha)[0]
 
     def transfer(self, pixels: np.ndarray, style: tuple, alpha: float) -> np.ndarray:
         """Stylize a float HxWx3 image of any size toward a style's statistics (see :meth:`style_statistics`).
 
-        The decoded picture then takes the target colour mean and covariance (nst.adain.color_transform).
+        The decoded picture then takes the target colour mean and covariance (nst.adain.color_transform)
+        and the style's texture contrast per scale (nst.bands), both by strength.
         """
-        from nst.adain import apply_color_transform
-
         alpha = np.float32(alpha)
         height, width = pixels.shape[:2]
         if height * width <= self.full_pass_pixels:
@@ -157,11 +179,12 @@ class AdaINEngine:
         features = self._features(probe)
         content_stats = self._mean_std(features)
         out = self._decoded(features, content_stats, style, alpha, *probe.shape[:2])
-        transform = self._color(out, probe[None] if alpha < 1 else None, style[2 * self.levels :], alpha)
+        transform = self._plan(out, probe[None] if alpha < 1 else None, style, alpha)
+        _, source = self._apply(out, transform, style, alpha)
 
         def run_tile(tile: np.ndarray) -> np.ndarray:
             decoded = self._decoded(self._features(tile), content_stats, style, alpha, *tile.shape[:2])
-            return np.asarray(apply_color_transform(decoded, transform), np.float32)[0]
+            return np.asarray(self._apply(decoded, transform, style, alpha, source)[0], np.float32)[0]
 
         return tiled_apply(pixels, run_tile, tile=self.tile)
 

@@ -3,8 +3,9 @@
 Two models, as a mobile app uses them: ``adain_style.tflite`` turns a style image into its
 feature statistics (run once per style; blend several by averaging them), and
 ``adain_transfer.tflite`` turns a content image plus those statistics and the strength into
-the stylized image (whose colours then take the style's colour mean and covariance). Both
-take any image size (resize the input tensor before allocating).
+the stylized image (which then takes the style's colour mean and covariance and its texture
+contrast per scale, as in the engine). Both take any image size (resize the input tensor
+before allocating).
 """
 
 from __future__ import annotations
@@ -29,20 +30,22 @@ def tflite_models(engine, float16: bool = False) -> dict[str, bytes]:
     tf = import_tensorflow()
     import keras
 
-    from nst.adain import apply_color_transform, calc_mean_std, color_statistics, color_transform
+    from nst.adain import calc_mean_std, color_statistics
     from nst.adain_engine import BORDER
     from nst.adain_net import encode as encoder_features
+    from nst.bands import LEVELS, band_contrast
 
     def image(name: str):
         return tf.TensorSpec([1, None, None, 3], tf.float32, name=name)
 
-    # per level: mean and std, (1, 1, 1, channels) each; then the colour statistics and strength
+    # per level: mean and std, (1, 1, 1, channels) each; then colour statistics, band contrast, strength
     stat_names = [f"style_{kind}{level}" for level in range(engine.levels) for kind in ("mean", "std")]
     channels = [output.shape[-1] for output in engine._encoder.outputs for _ in ("mean", "std")]
     stats = [tf.TensorSpec([1, 1, 1, c], tf.float32, name=n) for n, c in zip(stat_names, channels, strict=True)]
     colour = [
         tf.TensorSpec([3], tf.float32, name="style_color_mean"),
         tf.TensorSpec([3, 3], tf.float32, name="style_color_cov"),
+        tf.TensorSpec([LEVELS, 3], tf.float32, name="style_band_contrast"),
     ]
     scalar = tf.TensorSpec([], tf.float32, name="strength")
 
@@ -61,16 +64,17 @@ def tflite_models(engine, float16: bool = False) -> dict[str, bytes]:
     def style(style_image):
         color_mean, color_cov = color_statistics(style_image)
         named = dict(zip(stat_names, moments(encode(style_image)), strict=True))
-        return {**named, "style_color_mean": color_mean, "style_color_cov": color_cov}
+        contrast = band_contrast(style_image)
+        return {**named, "style_color_mean": color_mean, "style_color_cov": color_cov, "style_band_contrast": contrast}
 
     def transfer(content_image, *args):
-        *style_stats, style_color_mean, style_color_cov, strength = args
+        *style, strength = args  # AdaINEngine.style_statistics' order
         features = encode(content_image)
-        out = engine._transfer(features, moments(features), style_stats, strength)
+        out = engine._transfer(features, moments(features), style[: 2 * engine.levels], strength)
         height, width = tf.shape(content_image)[1], tf.shape(content_image)[2]
         out = out[:, BORDER : BORDER + height, BORDER : BORDER + width]
-        target = engine.color_target(content_image, (style_color_mean, style_color_cov), strength)
-        return {"image": apply_color_transform(out, color_transform(color_statistics(out), target))}
+        transform = engine._color_plan(out, content_image, style, strength)
+        return {"image": engine._finish(out, transform, style, strength)[0]}
 
     models = {}
     with tempfile.TemporaryDirectory() as scratch:

@@ -140,18 +140,20 @@ class Trainer:
 
     def _engine_picture(self, targets, style):
         """What the engine shows at strength 1: the output clipped, with the style's colour mean and
-        covariance. Only for validation: with this colour step inside the training loss, the
-        decoder learnt to flatten its output (whitening then amplifies it) and training diverged."""
+        covariance and band contrast (nst.bands). Only for validation: with the colour step inside
+        the training loss, the decoder learnt to flatten its output (whitening then amplifies it)
+        and training diverged."""
         import tensorflow as tf
 
         from nst.adain import apply_color_transform, color_statistics, color_transform
+        from nst.bands import band_contrast, match_band_contrast
 
         out = tf.clip_by_value(self._decode(targets, training=False), 0.0, 1.0)
 
         def recolour(pair):
             image, reference = pair[0][None], pair[1][None]
             transform = color_transform(color_statistics(image, "float64"), color_statistics(reference, "float64"))
-            return apply_color_transform(image, transform)[0]
+            return match_band_contrast(apply_color_transform(image, transform), band_contrast(reference))[0]
 
         return tf.map_fn(recolour, (out, style), fn_output_signature=tf.float32)
 

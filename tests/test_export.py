@@ -9,6 +9,7 @@ from test_cli import run_cli
 
 from nst.adain import color_statistics
 from nst.adain_engine import AdaINEngine
+from nst.bands import band_contrast
 from nst.export import export
 from nst.images import to_array
 from nst.tf_runtime import import_tensorflow
@@ -45,11 +46,12 @@ def test_tflite_matches_keras(engine, folders, kind, size):
     style = to_array(painting(3, size=256))
     stats = run_tflite(folders[kind] / "adain_style.tflite", style_image=style[None])
     colour = tuple(np.asarray(v) for v in color_statistics(style[None]))
-    keras_stats = (*engine._mean_std(engine._features(style)), *colour)
+    keras_stats = (*engine._mean_std(engine._features(style)), *colour, np.asarray(band_contrast(style[None])))
     names = [f"style_{kind}{level}" for level in range(engine.levels) for kind in ("mean", "std")]
     for name, value in zip(names, keras_stats, strict=False):
         assert np.abs(stats[name] - value).mean() < 0.01, name
-    assert np.abs(stats["style_color_cov"] - keras_stats[-1]).max() < 0.01
+    assert np.abs(stats["style_color_cov"] - keras_stats[-2]).max() < 0.01
+    assert np.abs(stats["style_band_contrast"] - keras_stats[-1]).max() < 0.01
     out = run_tflite(
         folders[kind] / "adain_transfer.tflite", content_image=content[None], strength=np.float32(0.8), **stats
     )["image"][0]
