@@ -27,6 +27,13 @@ def statistics_distance(engine: AdaINEngine, pixels: np.ndarray, stats) -> float
     return float(sum(np.mean(np.abs(a - b)) for a, b in zip(own, stats[: len(own)], strict=True)))
 
 
+def test_the_shipped_decoder_works_on_two_encoder_levels(engine):
+    assert engine.cut == "two_level" and engine.levels == 2
+    stats = engine.style_statistics(painting(3))
+    shapes = [s.shape for s in stats]
+    assert shapes == [(1, 1, 1, 144)] * 2 + [(1, 1, 1, 192)] * 2 + [(3,), (3, 3), (2, 3)], shapes
+
+
 def test_shipped_weights_are_small_float16_and_name_their_cut():
     assert DECODER_FILE.stat().st_size <= 5 * 2**20
     with np.load(DECODER_FILE, allow_pickle=False) as stored:
