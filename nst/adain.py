@@ -23,6 +23,11 @@ def calc_mean_std(features, eps: float = EPS):
     return mean, ops.sqrt(var + eps)
 
 
+def level_statistics(features: list) -> list:
+    """(mean, std) of each level's features in turn, flat: the layout of the engine's style statistics."""
+    return [m for level in features for m in calc_mean_std(level)]
+
+
 def adaptive_instance_normalization(content, style_mean, style_std, eps: float = EPS, content_stats=None):
     """Content features with their channel statistics replaced by the given ones.
 

@@ -37,7 +37,7 @@ class AdaINEngine:
 
     def __init__(self, weights: str | Path | None = None, precision: str | None = None) -> None:
         tf = import_tensorflow()
-        from nst.adain import calc_mean_std
+        from nst.adain import level_statistics
         from nst.adain_net import CUTS, DECODER_FILE, build_encoder, encode, load_decoder, stride
 
         self.precision = precision or default_precision()
@@ -49,7 +49,7 @@ class AdaINEngine:
         self._decode = tf.function(self._transfer, reduce_retracing=True)
         self._plan = tf.function(self._color_plan, reduce_retracing=True)
         self._apply = tf.function(self._finish, reduce_retracing=True)
-        self._moments = tf.function(lambda fs: [m for f in fs for m in calc_mean_std(f)], reduce_retracing=True)
+        self._moments = tf.function(level_statistics, reduce_retracing=True)
         self._one_pass = tf.function(self._whole_picture, reduce_retracing=True)
         self._stats: OrderedDict[str, tuple[np.ndarray, ...]] = OrderedDict()
         self._lock = threading.Lock()
@@ -154,11 +154,11 @@ class AdaINEngine:
     def _whole_picture(self, padded, content, style: tuple, alpha, height, width):
         """One graph for an image that fits one pass: encode, AdaIN, decode, colour, contrast (saves
         round trips; the tiled path below runs the same steps separately)."""
-        from nst.adain import calc_mean_std
+        from nst.adain import level_statistics
         from nst.adain_net import encode
 
         features = encode(self._encoder, padded)
-        content_stats = [m for level in features for m in calc_mean_std(level)]
+        content_stats = level_statistics(features)
         out = self._transfer(features, content_stats, self._split(style)[0], alpha)
         out = out[:, BORDER : BORDER + height, BORDER : BORDER + width]
         return self._finish(out, self._color_plan(out, content, style, alpha), style, alpha)[0]

@@ -30,7 +30,7 @@ def tflite_models(engine, float16: bool = False) -> dict[str, bytes]:
     tf = import_tensorflow()
     import keras
 
-    from nst.adain import calc_mean_std, color_statistics
+    from nst.adain import color_statistics, level_statistics
     from nst.adain_engine import BORDER
     from nst.adain_net import encode as encoder_features
     from nst.bands import LEVELS, band_contrast
@@ -58,19 +58,16 @@ def tflite_models(engine, float16: bool = False) -> dict[str, bytes]:
         padded = tf.reshape(padded, [1, height + 2 * b + extra_h, width + 2 * b + extra_w, 3])  # TFLite: 3 channels
         return encoder_features(engine._encoder, padded)
 
-    def moments(features: list) -> list:
-        return [m for level in features for m in calc_mean_std(level)]
-
     def style(style_image):
         color_mean, color_cov = color_statistics(style_image)
-        named = dict(zip(stat_names, moments(encode(style_image)), strict=True))
+        named = dict(zip(stat_names, level_statistics(encode(style_image)), strict=True))
         contrast = band_contrast(style_image)
         return {**named, "style_color_mean": color_mean, "style_color_cov": color_cov, "style_band_contrast": contrast}
 
     def transfer(content_image, *args):
         *style, strength = args  # AdaINEngine.style_statistics' order
         features = encode(content_image)
-        out = engine._transfer(features, moments(features), style[: 2 * engine.levels], strength)
+        out = engine._transfer(features, level_statistics(features), style[: 2 * engine.levels], strength)
         height, width = tf.shape(content_image)[1], tf.shape(content_image)[2]
         out = out[:, BORDER : BORDER + height, BORDER : BORDER + width]
         transform = engine._color_plan(out, content_image, style, strength)
