@@ -5,6 +5,8 @@ optimizer, the step and the wall time spent. Losses (Huang & Belongie 2017, adap
   - content: the decoded image, encoded again, against the AdaIN target (encoder space);
   - style: VGG-19 relu1_1..relu3_1 channel mean/std against the style image's (the metric's);
   - optional VGG relu3_1 content loss against the content photo, and total variation.
+With ``--band-loss`` the losses see the picture after the engine's band-contrast step
+(nst.bands), so the decoder learns what that step leaves to it.
 Weights and data are given by path; nothing here ships with the product except the decoder
 file ``--export`` writes.
 """
@@ -93,7 +95,7 @@ def center_crops(arrays: list[np.ndarray], size: int) -> np.ndarray:
 class Trainer:
     """Decoder, frozen encoder and VGG loss network, optimizer and the step functions."""
 
-    def __init__(self, cut: str, vgg_path: str, weights: LossWeights, lr: float):
+    def __init__(self, cut: str, vgg_path: str, weights: LossWeights, lr: float, bands: bool = False):
         import keras
         import tensorflow as tf
 
@@ -105,6 +107,7 @@ class Trainer:
         self.vgg = build_vgg_encoder(vgg_path)
         self.weights = weights
         self.cut = cut
+        self.bands = bands
         self.step = tf.Variable(0, dtype=tf.int64, name="step")
         self.seconds = tf.Variable(0.0, dtype=tf.float64, name="seconds")
         schedule = keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1000, decay_rate=0.2)
@@ -138,6 +141,21 @@ class Trainer:
 
         return self.decoder(targets, training=training)[:, BORDER:-BORDER, BORDER:-BORDER]
 
+    @staticmethod
+    def _with_band_contrast(out, style):
+        """Each picture with its style's band contrast (nst.bands), unclipped: the engine's
+        step, differentiable, for the losses."""
+        import tensorflow as tf
+
+        from nst.bands import band_contrast, contrast_change, downsample, upsample_to
+
+        def one(pair):
+            image, reference = pair[0][None], pair[1][None]
+            change, _ = contrast_change(downsample(image), band_contrast(reference))
+            return (image + upsample_to(change, image))[0]
+
+        return tf.map_fn(one, (out, style), fn_output_signature=tf.float32)
+
     def _engine_picture(self, targets, style):
         """What the engine shows at strength 1: the output clipped, with the style's colour mean and
         covariance and band contrast (nst.bands). Only for validation: with the colour step inside
@@ -164,6 +182,8 @@ class Trainer:
 
         targets = self._targets(content, style)
         out = self._decode(targets, training=True)
+        if self.bands:
+            out = self._with_band_contrast(out, style)
         vgg_out = self.vgg(out)
         losses = {
             "content": sum(tf.reduce_mean(tf.square(f - t)) for f, t in zip(self._encode(out), targets, strict=True)),
@@ -237,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--precision", choices=("bfloat16", "float32"), default="bfloat16", help="oneDNN bf16 mixed precision"
     )
+    p.add_argument("--band-loss", action="store_true", help="losses on the picture after band contrast (nst.bands)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint-every", type=int, default=200)
     p.add_argument("--validate-every", type=int, default=200)
@@ -268,13 +289,15 @@ def main(argv: list[str] | None = None) -> int:
     saved = json.loads(settings_file.read_text()) if args.resume and settings_file.is_file() else None
     if saved:  # a resumed run keeps its cut and its loss weights, except those given again
         args.cut = saved["cut"]
+        args.band_loss = saved.get("band_loss", False)
         weights = LossWeights(**{**saved["weights"], **given})
     else:
         weights = LossWeights(**given)
     runs = (saved or {}).get("runs", []) + [{"args": vars(args), "weights": asdict(weights)}]
     seed = args.seed + 1000 * (len(runs) - 1)  # each resumed run draws fresh batches, reproducibly
     keras.utils.set_random_seed(seed)
-    settings_file.write_text(json.dumps({"cut": args.cut, "weights": asdict(weights), "runs": runs}, indent=1))
+    settings = {"cut": args.cut, "band_loss": args.band_loss, "weights": asdict(weights), "runs": runs}
+    settings_file.write_text(json.dumps(settings, indent=1))
 
     content_train, content_val = split(image_files(args.content))
     style_train, style_val = split(image_files(args.styles))
@@ -292,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     val_content = center_crops(load_folder(args.content, content_val[:pairs], args.size), args.size)
     val_style = center_crops(load_folder(args.styles, style_val[:pairs], args.size), args.size)
 
-    trainer = Trainer(args.cut, args.vgg, weights, args.lr)
+    trainer = Trainer(args.cut, args.vgg, weights, args.lr, args.band_loss)
     checkpoint = tf.train.Checkpoint(
         decoder=trainer.decoder, optimizer=trainer.optimizer, step=trainer.step, seconds=trainer.seconds
     )
