@@ -28,6 +28,22 @@ STATS_CACHE_SIZE = 256
 BORDER = 16  # px of mirrored context around every image the encoder sees
 
 
+def finish_picture(out, transform, band_target, alpha=1.0, source=None):
+    """(picture, band contrast it was scaled from): a decoded picture in the target colours (the
+    colour ``transform``) with the style's texture contrast per scale (nst.bands), both by strength;
+    the engine's last step, and what training validates. The bands are measured on the half-size
+    picture in its new colours (box averaging and the colour transform commute), so the full-size
+    picture is read once."""
+    from keras import ops
+
+    from nst.adain import apply_color_transform
+    from nst.bands import contrast_change, downsample, upsample_to
+
+    half = apply_color_transform(downsample(out), transform)
+    change, source = contrast_change(half, band_target, alpha, source)
+    return ops.clip(apply_color_transform(out, transform) + upsample_to(change, out), 0.0, 1.0), source
+
+
 class AdaINEngine:
     """Frozen encoder, trained decoder; thread-safe; style statistics cached by pixel hash."""
 
@@ -133,18 +149,8 @@ class AdaINEngine:
         return color_transform(color_statistics(out), self.color_target(content, self._split(style)[1], alpha))
 
     def _finish(self, out, transform, style: tuple, alpha, source=None):
-        """(picture, band contrast it was scaled from): the decoded picture in the target colours
-        with the style's texture contrast per scale (nst.bands), both by strength. The bands are
-        measured on the half-size picture in its new colours (box averaging and the colour
-        transform commute), so the full-size picture is read once."""
-        from keras import ops
-
-        from nst.adain import apply_color_transform
-        from nst.bands import contrast_change, downsample, upsample_to
-
-        half = apply_color_transform(downsample(out), transform)
-        change, source = contrast_change(half, self._split(style)[2], alpha, source)
-        return ops.clip(apply_color_transform(out, transform) + upsample_to(change, out), 0.0, 1.0), source
+        """(picture, band contrast it was scaled from): see :func:`finish_picture`."""
+        return finish_picture(out, transform, self._split(style)[2], alpha, source)
 
     def _decoded(self, features, content_stats, style: tuple, alpha, height: int, width: int):
         """Decoder output (1xHxWx3, clipped) for the image inside the mirrored border."""

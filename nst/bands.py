@@ -78,11 +78,12 @@ def contrast_change(half, target, alpha=1.0, source=None):
     return change, source
 
 
-def match_band_contrast(pixels, target, alpha=1.0, source=None):
+def match_band_contrast(pixels, target, alpha=1.0, source=None, clip: bool = True):
     """NHWC pixels with their band contrast moved toward ``target`` (from :func:`band_contrast`)
-    by ``alpha``, clipped to [0, 1]."""
+    by ``alpha``, clipped to [0, 1] (``clip`` False: as computed, for training losses)."""
     from keras import ops
 
     pixels = ops.cast(pixels, "float32")
     change, _ = contrast_change(downsample(pixels), target, alpha, source)
-    return ops.clip(pixels + upsample_to(change, pixels), 0.0, 1.0)
+    out = pixels + upsample_to(change, pixels)
+    return ops.clip(out, 0.0, 1.0) if clip else out

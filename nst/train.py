@@ -147,12 +147,10 @@ class Trainer:
         step, differentiable, for the losses."""
         import tensorflow as tf
 
-        from nst.bands import band_contrast, contrast_change, downsample, upsample_to
+        from nst.bands import band_contrast, match_band_contrast
 
         def one(pair):
-            image, reference = pair[0][None], pair[1][None]
-            change, _ = contrast_change(downsample(image), band_contrast(reference))
-            return (image + upsample_to(change, image))[0]
+            return match_band_contrast(pair[0][None], band_contrast(pair[1][None]), clip=False)[0]
 
         return tf.map_fn(one, (out, style), fn_output_signature=tf.float32)
 
@@ -163,15 +161,16 @@ class Trainer:
         and training diverged."""
         import tensorflow as tf
 
-        from nst.adain import apply_color_transform, color_statistics, color_transform
-        from nst.bands import band_contrast, match_band_contrast
+        from nst.adain import color_statistics, color_transform
+        from nst.adain_engine import finish_picture
+        from nst.bands import band_contrast
 
         out = tf.clip_by_value(self._decode(targets, training=False), 0.0, 1.0)
 
         def recolour(pair):
             image, reference = pair[0][None], pair[1][None]
             transform = color_transform(color_statistics(image, "float64"), color_statistics(reference, "float64"))
-            return match_band_contrast(apply_color_transform(image, transform), band_contrast(reference))[0]
+            return finish_picture(image, transform, band_contrast(reference))[0][0]
 
         return tf.map_fn(recolour, (out, style), fn_output_signature=tf.float32)
 

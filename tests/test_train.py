@@ -38,7 +38,7 @@ def args(folders, vgg_npz, out, steps: int, *extra: str) -> list[str]:
 
 def test_train_checkpoint_resume_and_export(folders, vgg_npz, tmp_path, capsys):
     out, exported = tmp_path / "run", tmp_path / "decoder.npz"
-    assert main(args(folders, vgg_npz, out, 2, "--export", str(exported))) == 0
+    assert main(args(folders, vgg_npz, out, 2, "--export", str(exported), "--band-loss")) == 0
     cut, first = load_decoder(exported)
     assert (out / "decoder.npz").is_file() and list((out / "logs").glob("events.out.tfevents.*"))
     assert (out / "checkpoints" / "ckpt-2.index").is_file()
@@ -51,6 +51,7 @@ def test_train_checkpoint_resume_and_export(folders, vgg_npz, tmp_path, capsys):
     assert "resumed at step 2" in capsys.readouterr().err
     settings = json.loads((out / "settings.json").read_text())
     assert settings["weights"]["tv"] == 0.5 and settings["weights"]["style"] == 3.0  # given again / kept
+    assert settings["band_loss"] is True  # kept without being given again
     assert [r["weights"]["tv"] for r in settings["runs"]] == [0.0, 0.5]
     assert (out / "checkpoints" / "ckpt-4.index").is_file()
     _, later = load_decoder(exported)
@@ -61,6 +62,28 @@ def test_train_checkpoint_resume_and_export(folders, vgg_npz, tmp_path, capsys):
     assert main(args(folders, vgg_npz, fresh, 0, "--init", str(exported))) == 0
     _, started = load_decoder(fresh / "decoder.npz")
     assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(later.weights, started.weights, strict=True))
+
+
+def test_band_loss_sees_each_picture_with_its_own_styles_band_contrast():
+    import tensorflow as tf
+
+    from nst.bands import band_contrast
+    from nst.images import to_array
+    from nst.train import Trainer
+
+    pictures = tf.constant(np.stack([to_array(landscape(96, 96, seed=i)) for i in range(2)]))
+    styles = np.stack([to_array(painting(i, size=96)) for i in (1, 5)])
+    with tf.GradientTape() as tape:
+        tape.watch(pictures)
+        shown = Trainer._with_band_contrast(pictures, tf.constant(styles))
+        total = tf.reduce_sum(shown * shown)
+    for i in range(2):
+        target = np.asarray(band_contrast(styles[i : i + 1]))
+        before = np.abs(np.asarray(band_contrast(pictures[i : i + 1])) - target).mean()
+        after = np.abs(np.asarray(band_contrast(shown[i : i + 1])) - target).mean()
+        assert after < 0.7 * before, (i, before, after)
+    gradient = np.asarray(tape.gradient(total, pictures))
+    assert np.all(np.isfinite(gradient)) and np.abs(gradient).max() > 0
 
 
 def test_sigterm_stops_with_a_checkpoint(folders, vgg_npz, tmp_path):
