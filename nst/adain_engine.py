@@ -54,12 +54,13 @@ class AdaINEngine:
     def __init__(self, weights: str | Path | None = None, precision: str | None = None) -> None:
         tf = import_tensorflow()
         from nst.adain import level_statistics
-        from nst.adain_net import CUTS, DECODER_FILE, build_encoder, encode, load_decoder, stride
+        from nst.adain_net import CODED_CUTS, CUTS, DECODER_FILE, build_encoder, encode, load_decoder, stride
 
         self.precision = precision or default_precision()
         self.cut, self._decoder = load_decoder(weights or DECODER_FILE, self.precision)
         self.factor = stride(self.cut)
         self.levels = len(CUTS[self.cut])
+        self.coded = self.cut in CODED_CUTS
         self._encoder = build_encoder(self.cut)
         self._encode = tf.function(lambda x: encode(self._encoder, x), reduce_retracing=True)
         self._decode = tf.function(self._transfer, reduce_retracing=True)
@@ -78,12 +79,16 @@ class AdaINEngine:
         from keras import ops
 
         from nst.adain import adain_affine
+        from nst.adain_net import style_code
 
         dtype = "bfloat16" if self.precision == "bfloat16" else "float32"  # the decoder's input, as it computes
         mixed = []
         for i, level in enumerate(features):
             scale, shift = adain_affine(content_stats[2 * i : 2 * i + 2], style_stats[2 * i : 2 * i + 2], alpha)
             mixed.append(ops.cast(level, dtype) * ops.cast(scale, dtype) + ops.cast(shift, dtype))
+        if self.coded:  # the coarsest mixed features' statistics: the style's at strength 1
+            mean, std = content_stats[-2:]
+            mixed.append(style_code(mean * scale + shift, std * scale))
         return ops.clip(self._decoder(mixed, training=False), 0.0, 1.0)
 
     def _padded(self, pixels: np.ndarray) -> np.ndarray:

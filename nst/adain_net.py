@@ -30,16 +30,29 @@ CUTS = {
     "MobilenetV2__expanded_conv_6__expand": ("MobilenetV2__expanded_conv_6__expand",),
     # 1/8 from expanded_conv_4: 4 ms at 1024x1024 where expanded_conv_6 costs 11 (speed target)
     "two_level": ("MobilenetV2__expanded_conv_3__expand", "MobilenetV2__expanded_conv_4__expand"),
+    # the same levels; the decoder also gets the style code (see build_decoder)
+    "two_level_coded": ("MobilenetV2__expanded_conv_3__expand", "MobilenetV2__expanded_conv_4__expand"),
 }
+CODED_CUTS = {"two_level_coded"}
 DEFAULT_CUT = "two_level"
 # decoder widths per resolution level, deepest first: level 3 is 1/8, level 0 full size
 LEVEL_WIDTHS = {3: (128,), 2: (128, 64), 1: (64, 32), 0: ()}  # full size: only the RGB conv (speed)
 CONTEXT_WIDTH = 96  # the 1/8 branch of the two-level decoder
+CODE_WIDTH = 128  # hidden units between the style code and the 1/8 branch's modulation
 
 
 def stride(cut: str) -> int:
     """Image sides must be a multiple of this for the cut's encoder."""
     return max(LEVELS[name][1] for name in CUTS[cut])
+
+
+def style_code(mean, std):
+    """The coarsest level's channel (mean, std) as one N x 2C vector: the style code a coded
+    decoder takes (see :func:`build_decoder`)."""
+    from keras import ops
+
+    channels = ops.shape(mean)[-1]
+    return ops.concatenate([ops.reshape(mean, (-1, channels)), ops.reshape(std, (-1, channels))], axis=-1)
 
 
 def build_encoder(cut: str = DEFAULT_CUT):
@@ -76,15 +89,23 @@ def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32"):
     context branch (two convolutions, the second one starting at zero) that is upsampled and
     added to the output of the 1/4 convolutions, so a two-level decoder starts out as the one-level one.
     Each 2x step is an :class:`~nst.layers.UpsampleConv` (nearest upsampling + convolution).
+    Coded cuts (``CODED_CUTS``) also take the style code (:func:`style_code`), from which two
+    dense layers (the second starting at zero) modulate the context branch per channel (FiLM):
+    AdaIN sets the features' statistics, the code lets the style choose how the coarse
+    structure is drawn, at 1/8 size where it costs next to nothing.
     """
     import keras
     from keras import layers
 
-    from nst.layers import NearestUpsample, ReflectionPad, UpsampleConv
+    from nst.layers import FeatureModulation, NearestUpsample, ReflectionPad, UpsampleConv
     from nst.magenta_net import conv_policy
 
     dtype = conv_policy(precision)
     inputs = [keras.Input((None, None, LEVELS[name][0]), name=f"features{i}") for i, name in enumerate(CUTS[cut])]
+    if cut in CODED_CUTS:
+        code = keras.Input((2 * LEVELS[CUTS[cut][-1]][0],), name="style_code")
+        hidden = layers.Dense(CODE_WIDTH, activation="relu", name="film0")(code)
+        film = layers.Dense(2 * CONTEXT_WIDTH, kernel_initializer="zeros", name="film1")(hidden)
 
     def conv(x, width, name, activation="relu", **kwargs):
         x = ReflectionPad(1, name=f"pad_{name}")(x)
@@ -100,6 +121,8 @@ def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32"):
                 x = conv(x, width, f"conv{level}_{i}")
             if level == top and i == len(LEVEL_WIDTHS[level]) - 1 and len(inputs) > 1:
                 context = conv(inputs[1], CONTEXT_WIDTH, "context0")
+                if cut in CODED_CUTS:
+                    context = FeatureModulation(name="film", dtype=dtype)(context, film)
                 context = conv(context, width, "context1", activation=None, kernel_initializer="zeros")
                 x = layers.Add(name="with_context", dtype=dtype)([x, NearestUpsample(name="context_up")(context)])
     if LEVEL_WIDTHS[0]:
@@ -107,7 +130,7 @@ def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32"):
     else:
         x = UpsampleConv(3, name="rgb", dtype=dtype)(x)
     x = layers.Activation("linear", dtype="float32", name="image")(x)
-    return keras.Model(inputs, x, name="adain_decoder")
+    return keras.Model(inputs + ([code] if cut in CODED_CUTS else []), x, name="adain_decoder")
 
 
 def save_decoder(decoder, cut: str, path: str | Path) -> int:

@@ -86,6 +86,16 @@ class NormPlan:
         return keras.Model(inputs + self.stat_inputs, output, name=name)
 
 
+class FeatureModulation(layers.Layer):
+    """FiLM (Perez et al. 2018): ``x * (1 + gain) + bias`` per channel, gain and bias one vector
+    per image (``film``: N x 2C, gains first); zeros leave ``x`` as it is."""
+
+    def call(self, x, film):
+        channels = ops.shape(x)[-1]
+        film = ops.cast(film, x.dtype)[:, None, None, :]
+        return x * (1.0 + film[..., :channels]) + film[..., channels:]
+
+
 class NearestUpsample(layers.Layer):
     """2x nearest-neighbour upsampling as one resize op (Keras' UpSampling2D loses the channel
     count when converted to TFLite, which then cannot lower the next convolution)."""

@@ -127,13 +127,16 @@ class Trainer:
         return encode(self.encoder, padded)
 
     def _targets(self, content, style) -> list:
-        """AdaIN targets, one per level of the cut."""
+        """The decoder's inputs: AdaIN targets, one per level of the cut (then the style code for
+        a coded cut)."""
         from nst.adain import adaptive_instance_normalization, calc_mean_std
+        from nst.adain_net import CODED_CUTS, style_code
 
-        return [
-            adaptive_instance_normalization(c, *calc_mean_std(s))
-            for c, s in zip(self._encode(content), self._encode(style), strict=True)
-        ]
+        targets, stats = [], None
+        for c, s in zip(self._encode(content), self._encode(style), strict=True):
+            stats = calc_mean_std(s)
+            targets.append(adaptive_instance_normalization(c, *stats))
+        return targets + ([style_code(*stats)] if self.cut in CODED_CUTS else [])
 
     def _decode(self, targets, training: bool):
         """Decoder output inside the border (linear: the losses see it unclipped)."""
@@ -180,12 +183,15 @@ class Trainer:
         from nst.vgg_encoder import content_loss, style_loss
 
         targets = self._targets(content, style)
+        levels = len(CUTS[self.cut])  # the targets; then a coded cut's style code
         out = self._decode(targets, training=True)
         if self.bands:
             out = self._with_band_contrast(out, style)
         vgg_out = self.vgg(out)
         losses = {
-            "content": sum(tf.reduce_mean(tf.square(f - t)) for f, t in zip(self._encode(out), targets, strict=True)),
+            "content": sum(
+                tf.reduce_mean(tf.square(f - t)) for f, t in zip(self._encode(out), targets[:levels], strict=True)
+            ),
             "style": style_loss(vgg_out, self.vgg(style)),
             "vgg_content": content_loss(vgg_out[2], self.vgg(content)[2]),
             "tv": tf.reduce_mean(tf.abs(out[:, 1:] - out[:, :-1]))
