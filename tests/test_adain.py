@@ -132,3 +132,23 @@ def test_a_two_level_decoder_starts_as_the_one_level_decoder_it_grows_from(tmp_p
     np.testing.assert_allclose(np.asarray(two([fine, coarse])), np.asarray(one([fine])), atol=1e-5)
     two.get_layer("context1").kernel.assign(tf.ones_like(two.get_layer("context1").kernel))
     assert np.abs(np.asarray(two([fine, coarse])) - np.asarray(one([fine]))).mean() > 0.01  # the branch is wired in
+
+
+def test_a_coded_decoder_starts_as_the_two_level_decoder_and_then_follows_the_style_code(tmp_path):
+    """The style code modulates the 1/8 branch (FiLM); its last layer starts at zero."""
+    tf = import_tensorflow()
+    two = build_decoder("two_level")
+    two.get_layer("context1").kernel.assign(tf.random.stateless_normal(two.get_layer("context1").kernel.shape, (1, 2)))
+    save_decoder(two, "two_level", tmp_path / "two.npz")
+    _, two = load_decoder(tmp_path / "two.npz")
+    coded = build_decoder("two_level_coded")
+    new = sorted(init_decoder(coded, tmp_path / "two.npz"))
+    assert new == ["film0/bias", "film0/kernel", "film1/bias", "film1/kernel"]
+    rng = np.random.default_rng(0)
+    fine, coarse = rng.random((1, 12, 10, 144), np.float32), rng.random((1, 6, 5, 192), np.float32)
+    codes = [rng.random((1, 384), np.float32) for _ in range(2)]
+    for code in codes:
+        np.testing.assert_allclose(np.asarray(coded([fine, coarse, code])), np.asarray(two([fine, coarse])), atol=1e-5)
+    coded.get_layer("film1").kernel.assign(tf.random.stateless_normal(coded.get_layer("film1").kernel.shape, (3, 4)))
+    first, second = (np.asarray(coded([fine, coarse, code])) for code in codes)
+    assert np.abs(first - second).mean() > 0.01  # the code is wired in

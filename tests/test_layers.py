@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nst.layers import NearestUpsample, ReflectionPad, UpsampleConv
+from nst.layers import FeatureModulation, NearestUpsample, ReflectionPad, UpsampleConv
 from nst.tf_runtime import import_tensorflow
 
 
@@ -41,3 +41,14 @@ def test_upsample_conv_equals_upsample_pad_conv(shape):
     out = np.asarray(fused(x))
     assert out.shape == (shape[0], 2 * shape[1], 2 * shape[2], 4) and out.max() > 0
     np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+def test_feature_modulation_scales_and_shifts_each_channel_per_image():
+    x = np.random.default_rng(0).random((2, 4, 3, 5), np.float32)
+    film = np.zeros((2, 10), np.float32)
+    np.testing.assert_array_equal(np.asarray(FeatureModulation()(x, film)), x)  # zeros: unchanged
+    film[1, 2], film[1, 7] = 1.0, 0.5  # image 1, channel 2: gain 1 (doubles), bias 0.5
+    out = np.asarray(FeatureModulation()(x, film))
+    expected = x.copy()
+    expected[1, ..., 2] = 2 * x[1, ..., 2] + 0.5
+    np.testing.assert_allclose(out, expected, atol=1e-6)

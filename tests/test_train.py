@@ -63,6 +63,11 @@ def test_train_checkpoint_resume_and_export(folders, vgg_npz, tmp_path, capsys):
     _, started = load_decoder(fresh / "decoder.npz")
     assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(later.weights, started.weights, strict=True))
 
+    coded = tmp_path / "coded"  # the style-coded decoder grows from these weights, and its code learns
+    assert main(args(folders, vgg_npz, coded, 2, "--init", str(exported), "--cut", "two_level_coded")) == 0
+    cut, grown = load_decoder(coded / "decoder.npz")
+    assert cut == "two_level_coded" and np.abs(grown.get_layer("film1").kernel.numpy()).max() > 0
+
 
 def test_band_loss_sees_each_picture_with_its_own_styles_band_contrast():
     import tensorflow as tf
