@@ -34,7 +34,7 @@ CUTS = {
     "two_level_coded": ("MobilenetV2__expanded_conv_3__expand", "MobilenetV2__expanded_conv_4__expand"),
 }
 CODED_CUTS = {"two_level_coded"}
-DEFAULT_CUT = "two_level"
+DEFAULT_CUT = "two_level_coded"
 # decoder widths per resolution level, deepest first: level 3 is 1/8, level 0 full size
 LEVEL_WIDTHS = {3: (128,), 2: (128, 64), 1: (64, 32), 0: ()}  # full size: only the RGB conv (speed)
 CONTEXT_WIDTH = 96  # the 1/8 branch of the two-level decoder

@@ -14,7 +14,7 @@ DESCRIPTIONS = {
     "magenta": "Magenta arbitrary stylization, embedded weights, any resolution, offline (default)",
     "magenta-hub": "Magenta arbitrary stylization, Google's official TF-Hub model (internet or local copy)",
     "preset": "26 built-in styles (conditional instance norm), any resolution, offline",
-    "adain": "AdaIN (Huang & Belongie), our MobileNetV2 decoder: any style image, 0.9 MB, offline, TFLite export",
+    "adain": "AdaIN (Huang & Belongie), our MobileNetV2 decoder: any style image, 1.1 MB, offline, TFLite export",
     "gatys": "Gatys optimization (2015): slowest, finest; VGG-19 features, or MobileNetV2 offline",
 }
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, landscape, painting
 
-from nst.adain_net import load_decoder
+from nst.adain_net import build_decoder, load_decoder, save_decoder
 from nst.train import main
 
 
@@ -63,8 +63,9 @@ def test_train_checkpoint_resume_and_export(folders, vgg_npz, tmp_path, capsys):
     _, started = load_decoder(fresh / "decoder.npz")
     assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(later.weights, started.weights, strict=True))
 
-    coded = tmp_path / "coded"  # the style-coded decoder grows from these weights, and its code learns
-    assert main(args(folders, vgg_npz, coded, 2, "--init", str(exported), "--cut", "two_level_coded")) == 0
+    coded, plain = tmp_path / "coded", tmp_path / "two_level.npz"  # a style-coded decoder grows from
+    save_decoder(build_decoder("two_level"), "two_level", plain)  # uncoded weights, and its code learns
+    assert main(args(folders, vgg_npz, coded, 2, "--init", str(plain), "--cut", "two_level_coded")) == 0
     cut, grown = load_decoder(coded / "decoder.npz")
     assert cut == "two_level_coded" and np.abs(grown.get_layer("film1").kernel.numpy()).max() > 0
 
