@@ -30,9 +30,8 @@ CUTS = {
     "MobilenetV2__expanded_conv_6__expand": ("MobilenetV2__expanded_conv_6__expand",),
     # 1/8 from expanded_conv_4: 4 ms at 1024x1024 where expanded_conv_6 costs 11 (speed target)
     "two_level": ("MobilenetV2__expanded_conv_3__expand", "MobilenetV2__expanded_conv_4__expand"),
-    # the same levels; the decoder also gets the style code (see build_decoder)
-    "two_level_coded": ("MobilenetV2__expanded_conv_3__expand", "MobilenetV2__expanded_conv_4__expand"),
 }
+CUTS["two_level_coded"] = CUTS["two_level"]  # the same levels; the decoder also gets the style code
 CODED_CUTS = {"two_level_coded"}
 DEFAULT_CUT = "two_level_coded"
 # decoder widths per resolution level, deepest first: level 3 is 1/8, level 0 full size
