@@ -38,6 +38,10 @@ DEFAULT_CUT = "two_level_coded"
 LEVEL_WIDTHS = {3: (128,), 2: (128, 64), 1: (64, 32), 0: ()}  # full size: only the RGB conv (speed)
 CONTEXT_WIDTH = 96  # the 1/8 branch of the two-level decoder
 CODE_WIDTH = 128  # hidden units between the style code and the 1/8 branch's modulation
+# Convolutions reading maps at 1/2 size or larger pad with zeros, not by reflection: their edge
+# effects reach at most 4 px into the picture, inside the mirrored border that the engine and
+# training crop (BORDER, 16 px), and reflecting those large maps cost 11 of 80 ms at 1024x1024.
+ZERO_PAD_LEVEL = 1
 
 
 def stride(cut: str) -> int:
@@ -80,9 +84,9 @@ def encode(encoder, images) -> list:
     return list(out) if isinstance(out, list | tuple) else [out]
 
 
-def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32"):
+def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32", reflect_everywhere: bool = False):
     """Features at each level of the cut (a list, finest first) to an RGB image (linear output;
-    callers clip to [0, 1]).
+    callers clip to [0, 1] and crop the mirrored border).
 
     One level: 3x3 convolutions back up to full size. Two levels: the 1/8 features go through a
     context branch (two convolutions, the second one starting at zero) that is upsampled and
@@ -91,7 +95,8 @@ def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32"):
     Coded cuts (``CODED_CUTS``) also take the style code (:func:`style_code`), from which two
     dense layers (the second starting at zero) modulate the context branch per channel (FiLM):
     AdaIN sets the features' statistics, the code lets the style choose how the coarse
-    structure is drawn, at 1/8 size where it costs next to nothing.
+    structure is drawn, at 1/8 size where it costs next to nothing. Padding: reflection, except
+    at ``ZERO_PAD_LEVEL`` and finer unless ``reflect_everywhere`` (the same picture inside the border).
     """
     import keras
     from keras import layers
@@ -106,7 +111,12 @@ def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32"):
         hidden = layers.Dense(CODE_WIDTH, activation="relu", name="film0")(code)
         film = layers.Dense(2 * CONTEXT_WIDTH, kernel_initializer="zeros", name="film1")(hidden)
 
-    def conv(x, width, name, activation="relu", **kwargs):
+    def padding(level: int) -> str:
+        return "zeros" if level <= ZERO_PAD_LEVEL and not reflect_everywhere else "reflect"
+
+    def conv(x, width, name, level, activation="relu", **kwargs):
+        if padding(level) == "zeros":
+            return layers.Conv2D(width, 3, padding="same", activation=activation, name=name, dtype=dtype, **kwargs)(x)
         x = ReflectionPad(1, name=f"pad_{name}")(x)
         return layers.Conv2D(width, 3, activation=activation, name=name, dtype=dtype, **kwargs)(x)
 
@@ -114,20 +124,23 @@ def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32"):
     top = int(np.log2(LEVELS[CUTS[cut][0]][1]))
     for level in range(top, -1, -1):
         for i, width in enumerate(LEVEL_WIDTHS[level]):
-            if level < top and i == 0:
-                x = UpsampleConv(width, activation="relu", name=f"conv{level}_0", dtype=dtype)(x)
+            if level < top and i == 0:  # reads the map one level down
+                up = UpsampleConv(
+                    width, activation="relu", padding=padding(level + 1), name=f"conv{level}_0", dtype=dtype
+                )
+                x = up(x)
             else:
-                x = conv(x, width, f"conv{level}_{i}")
+                x = conv(x, width, f"conv{level}_{i}", level)
             if level == top and i == len(LEVEL_WIDTHS[level]) - 1 and len(inputs) > 1:
-                context = conv(inputs[1], CONTEXT_WIDTH, "context0")
+                context = conv(inputs[1], CONTEXT_WIDTH, "context0", level + 1)
                 if cut in CODED_CUTS:
                     context = FeatureModulation(name="film", dtype=dtype)(context, film)
-                context = conv(context, width, "context1", activation=None, kernel_initializer="zeros")
+                context = conv(context, width, "context1", level + 1, activation=None, kernel_initializer="zeros")
                 x = layers.Add(name="with_context", dtype=dtype)([x, NearestUpsample(name="context_up")(context)])
     if LEVEL_WIDTHS[0]:
-        x = conv(x, 3, "rgb", activation=None)
+        x = conv(x, 3, "rgb", 0, activation=None)
     else:
-        x = UpsampleConv(3, name="rgb", dtype=dtype)(x)
+        x = UpsampleConv(3, padding=padding(1), name="rgb", dtype=dtype)(x)
     x = layers.Activation("linear", dtype="float32", name="image")(x)
     return keras.Model(inputs + ([code] if cut in CODED_CUTS else []), x, name="adain_decoder")
 

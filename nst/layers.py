@@ -143,16 +143,20 @@ class UpsampleConv(layers.Layer):
     """2x nearest upsampling, reflection padding 1 and a 3x3 convolution, computed at low resolution.
 
     The same numbers as ``NearestUpsample -> ReflectionPad(1) -> Conv2D(3)`` with the same kernel
-    (reflecting the upsampled map is repeating the edge of the small one), but the convolution
+    (reflecting the upsampled map is repeating the edge of the small one; ``padding="zeros"``:
+    as ``Conv2D(3, padding="same")`` after the upsampling), but the convolution
     runs before the upsampling with 4x the output channels, and :func:`interleave_phases` interleaves
     them: the large map is never upsampled, padded or read by a convolution (measured 2x faster
     for the decoder's full-size RGB layer). Weights: ``kernel`` (3, 3, in, out) and ``bias``, as
     the Conv2D it replaces.
     """
 
-    def __init__(self, filters: int, activation=None, kernel_initializer="glorot_uniform", **kwargs):
+    def __init__(self, filters: int, activation=None, kernel_initializer="glorot_uniform", padding="reflect", **kwargs):
         super().__init__(**kwargs)
+        if padding not in ("reflect", "zeros"):
+            raise ValueError(f"unknown padding {padding!r}")
         self.filters = filters
+        self.padding = padding
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
 
@@ -170,9 +174,12 @@ class UpsampleConv(layers.Layer):
         phased = ops.einsum("rda,seb,deco->rscabo", taps, taps, self.kernel)
         channels, filters = self.kernel.shape[2], self.filters
         phased = ops.reshape(phased, (3, 3, channels, 4 * filters))
-        rows = ops.concatenate([x[:, :1], x, x[:, -1:]], axis=1)
-        padded = ops.concatenate([rows[:, :, :1], rows, rows[:, :, -1:]], axis=2)
-        y = ops.conv(padded, ops.cast(phased, x.dtype), padding="valid")
+        if self.padding == "zeros":
+            y = ops.conv(x, ops.cast(phased, x.dtype), padding="same")
+        else:
+            rows = ops.concatenate([x[:, :1], x, x[:, -1:]], axis=1)
+            padded = ops.concatenate([rows[:, :, :1], rows, rows[:, :, -1:]], axis=2)
+            y = ops.conv(padded, ops.cast(phased, x.dtype), padding="valid")
         y = self.activation(tf.nn.bias_add(y, ops.cast(ops.tile(self.bias, [4]), y.dtype)))
         return interleave_phases(y, filters)
 
@@ -183,6 +190,7 @@ class UpsampleConv(layers.Layer):
         return {
             **super().get_config(),
             "filters": self.filters,
+            "padding": self.padding,
             "activation": keras.activations.serialize(self.activation),
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
         }

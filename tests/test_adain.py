@@ -42,6 +42,22 @@ def test_shipped_weights_are_small_float16_and_name_their_cut():
     assert kernels and all(k.dtype == np.float16 for k in kernels)
 
 
+def test_zero_padded_large_maps_change_only_the_cropped_border(engine):
+    """The decoder pads its 1/2-size maps with zeros (speed): the picture inside the mirrored
+    border the engine crops is the textbook all-reflection decoder's, and the border does differ."""
+    from nst.adain_engine import BORDER
+
+    textbook = build_decoder(engine.cut, "float32", reflect_everywhere=True)
+    assert init_decoder(textbook, DECODER_FILE) == []
+    features = [np.asarray(f) for f in engine._features(to_array(landscape(96, 80)))]
+    rng = np.random.default_rng(0)
+    inputs = features + [rng.random((1, 384), np.float32)]
+    fast, slow = np.asarray(engine._decoder(inputs)), np.asarray(textbook(inputs))
+    inside = (slice(None), slice(BORDER, -BORDER), slice(BORDER, -BORDER))
+    np.testing.assert_allclose(fast[inside], slow[inside], atol=1e-5)
+    assert np.abs(fast - slow).max() > 1e-3
+
+
 def test_output_carries_the_style_statistics(engine):
     content, style = landscape(), painting(3)
     out = engine.stylize(content, [style], np.ones(1, np.float32), 1.0)

@@ -25,19 +25,21 @@ def test_nearest_upsample_repeats_each_pixel_and_keeps_bfloat16():
 
 
 @pytest.mark.parametrize("shape", [(2, 7, 5, 6), (1, 1, 3, 4)])
-def test_upsample_conv_equals_upsample_pad_conv(shape):
-    """Same kernel, same numbers as nearest upsampling, reflection padding and a 3x3 convolution."""
+@pytest.mark.parametrize("padding", ["reflect", "zeros"])
+def test_upsample_conv_equals_upsample_pad_conv(shape, padding):
+    """Same kernel, same numbers as nearest upsampling, padding and a 3x3 convolution."""
     import keras
 
     rng = np.random.default_rng(len(shape))
     x = rng.standard_normal(shape).astype(np.float32)
-    fused = UpsampleConv(4, activation="relu")
+    fused = UpsampleConv(4, activation="relu", padding=padding)
     fused.build(x.shape)
     fused.bias.assign(rng.standard_normal(4).astype(np.float32))
-    plain = keras.layers.Conv2D(4, 3, activation="relu")
+    plain = keras.layers.Conv2D(4, 3, activation="relu", padding="same" if padding == "zeros" else "valid")
     plain.build((None, None, None, shape[-1]))
     plain.set_weights(fused.get_weights())
-    expected = np.asarray(plain(ReflectionPad(1)(NearestUpsample()(x))))
+    upsampled = NearestUpsample()(x)
+    expected = np.asarray(plain(ReflectionPad(1)(upsampled) if padding == "reflect" else upsampled))
     out = np.asarray(fused(x))
     assert out.shape == (shape[0], 2 * shape[1], 2 * shape[2], 4) and out.max() > 0
     np.testing.assert_allclose(out, expected, atol=1e-5)
