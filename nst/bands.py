@@ -13,7 +13,7 @@ computes the same.
 
 from __future__ import annotations
 
-LEVELS = 2  # bands at 1/2 and 1/4 size: where VGG relu2_1 and relu3_1 see texture
+LEVELS = 3  # bands at 1/2, 1/4 and 1/8 size: where VGG relu2_1 and relu3_1 see texture (1/8: 0.884 -> 0.872)
 GAIN_RANGE = (0.5, 2.0)  # never more than halve or double a band (noise, flat paintings)
 
 
@@ -25,10 +25,13 @@ def downsample(x):
 
 
 def upsample_to(x, like):
-    """Bilinear upsampling of ``x`` to the height and width of ``like``."""
+    """Bilinear 2x upsampling of ``x``, cropped to the height and width of ``like`` (odd sides:
+    one row or column less). Exactly 2x, never resized to fit: so a tile's bands line up with the
+    whole picture's at every level (resizing 23 rows to 45 shifted the whole 1/8 band)."""
     import tensorflow as tf
 
-    return tf.image.resize(x, tf.shape(like)[1:3], "bilinear")
+    size = tf.shape(like)
+    return tf.image.resize(x, tf.shape(x)[1:3] * 2, "bilinear")[:, : size[1], : size[2]]
 
 
 def _channel_std(x):
