@@ -1,26 +1,30 @@
 """Streamlit web app: upload a photo and a painting, press Stylize, download the result.
 
-The UI only calls ``nst``. Models load once per process (``st.cache_resource``) and results
-for the same inputs and settings are reused from a shared, size-bounded cache, so reruns and
-repeat requests cost nothing.
+Entry point: ``main()`` at the bottom (``streamlit run app.py``). The UI only calls ``nst`` and
+names no engine: what an engine offers (style images or built-in styles, its options, whether
+it optimizes with previews) comes from the engine itself. Models load once per process
+(``st.cache_resource``) and results for the same inputs and settings are reused from a shared,
+size-bounded cache, so reruns and repeat requests cost nothing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import logging
 import os
-import threading
 import time
-from collections import OrderedDict
+import uuid
 from pathlib import Path
 
 import streamlit as st
 
 import nst
-from nst import images
-from nst.engines import DESCRIPTIONS
-from nst.examples import example_painting, example_photo
-from nst.presets import label
+from nst.api import builtin_label
+from nst.engines import default_engine, engine_class, engine_names, unavailable_reason
+from nst.io import images
+from nst.io.examples import example_painting, example_photo
+from nst.runtime.cache import LRUCache
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 SIZES = [256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096]
@@ -36,15 +40,7 @@ def load_engine(name: str):
 @st.cache_resource(ttl=600, show_spinner=False)
 def engine_problem(name: str) -> str | None:
     """Why an engine cannot run here (None if it can); checked at most every 10 minutes."""
-    if name != "magenta-hub":
-        return None
-    from nst.hub_engine import check_loadable, resolve_handle
-
-    try:
-        check_loadable(resolve_handle())
-    except nst.EngineUnavailable as exc:
-        return str(exc)
-    return None
+    return unavailable_reason(name)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -52,41 +48,13 @@ def example_bytes() -> tuple[bytes, bytes]:
     return images.encode(example_photo(), "PNG"), images.encode(example_painting(), "PNG")
 
 
-class ResultCache:
-    """Finished results by a hash of all inputs and settings, shared by every session.
-
-    Bounded in entries and in bytes (full-size PNGs can be tens of MB), least recently used first out.
-    """
-
-    def __init__(self, capacity: int = 32, max_bytes: int = 256 * 2**20):
-        self.capacity = capacity
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[str, tuple[bytes, tuple[int, int], float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        return None
-
-    def put(self, key: str, value) -> None:
-        if self.capacity == 0:
-            return
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.capacity or (
-                len(self._items) > 1 and sum(len(v[0]) for v in self._items.values()) > self.max_bytes
-            ):
-                self._items.popitem(last=False)
-
-
 @st.cache_resource
-def result_cache() -> ResultCache:
-    """``NST_RESULT_CACHE`` entries (default 32; 0 turns reuse off, e.g. for load tests)."""
+def result_cache() -> LRUCache:
+    """Finished results (PNG bytes, size, seconds) by a hash of all inputs and settings, shared by
+    every session: ``NST_RESULT_CACHE`` entries (default 32; 0 turns reuse off, e.g. for load
+    tests) and at most 256 MB of PNGs (full-size ones can be tens of MB)."""
     value = os.environ.get("NST_RESULT_CACHE", "32")
-    return ResultCache(int(value) if value.isdigit() else 32)
+    return LRUCache(int(value) if value.isdigit() else 32, 256 * 2**20, lambda v: len(v[0]))
 
 
 def stylize_once(
@@ -98,13 +66,13 @@ def stylize_once(
     preserve_color: bool,
     weights: tuple[float, ...] | None,
     preset: int,
-    iterations: int | None = None,
+    options: tuple[tuple[str, object], ...] = (),
     on_queue=None,
     progress=None,
 ) -> tuple[bytes, tuple[int, int], float]:
     """PNG bytes of the result, its size and the seconds it took; the same request is served
     from the shared cache, not recomputed."""
-    uses_images = engine != "preset"
+    uses_images = engine_class(engine).takes == "images"
     settings = (
         engine,
         strength,
@@ -112,6 +80,7 @@ def stylize_once(
         preserve_color,
         weights if uses_images else None,
         None if uses_images else preset,
+        options,
     )
     digest = hashlib.sha256(repr(settings).encode())
     for part in (content, *(styles if uses_images else ())):
@@ -132,7 +101,8 @@ def stylize_once(
         style_weights=weights if uses_images else None,
         preset=None if uses_images else preset,
         on_queue=on_queue,
-        **({"iterations": iterations, "progress": progress} if engine == "gatys" else {}),
+        progress=progress,
+        **dict(options),
     )
     value = (images.encode(result, "PNG"), result.size, time.perf_counter() - start)
     result_cache().put(key, value)
@@ -141,13 +111,13 @@ def stylize_once(
 
 @st.cache_data(max_entries=8, show_spinner="Painting your photo in all 26 built-in styles...")
 def gallery_cached(content: bytes) -> list[bytes]:
-    load_engine("preset")
+    load_engine(default_engine("builtin"))
     return [images.encode(tile, "PNG") for tile in nst.preset_gallery(content, size=200)]
 
 
 def pick_preset(index: int) -> None:
     st.session_state["preset"] = index
-    st.session_state["engine"] = "preset"
+    st.session_state["engine"] = default_engine("builtin")
 
 
 def gallery(content: bytes | None) -> None:
@@ -161,7 +131,7 @@ def gallery(content: bytes | None) -> None:
             st.image(tile, width="stretch")
             chosen = st.session_state.get("preset") == index
             st.button(
-                f"{'✓ ' if chosen else ''}{label(index)}",
+                f"{'✓ ' if chosen else ''}{builtin_label(index)}",
                 key=f"preset_{index}",
                 on_click=pick_preset,
                 args=(index,),
@@ -234,22 +204,23 @@ def main() -> None:
     gallery(content if content_ok else None)
 
     st.subheader("3. Settings")
-    available = [name for name in DESCRIPTIONS if engine_problem(name) is None]
-    engine = st.selectbox("Engine", available, format_func=lambda n: f"{n}: {DESCRIPTIONS[n]}", key="engine")
-    for name in DESCRIPTIONS:
+    available = [name for name in engine_names() if engine_problem(name) is None]
+    describe = {name: engine_class(name).description for name in engine_names()}
+    engine = st.selectbox("Engine", available, format_func=lambda n: f"{n}: {describe[n]}", key="engine")
+    for name in engine_names():
         if name not in available:
             st.caption(f"{name} unavailable: {engine_problem(name)}")
+    uses_images = engine_class(engine).takes == "images"
     with st.form("settings", border=True):
-        if engine == "preset":
-            st.caption(f"Built-in style: {label(st.session_state.get('preset', 0))} (pick another in the gallery)")
+        if not uses_images:
+            chosen = builtin_label(st.session_state.get("preset", 0))
+            st.caption(f"Built-in style: {chosen} (pick another in the gallery)")
         strength = st.slider("Style strength (%)", 0, 100, 100, step=5, key="strength")
         size = st.select_slider("Output size (long side, px)", SIZES, value=1024, key="size")
         preserve = st.toggle("Keep original colours", key="preserve_color")
-        iterations = None
-        if engine == "gatys":
-            iterations = st.slider("Iterations", 50, 1000, 200, step=50, key="iterations")
+        options = option_widgets(engine)
         weights = None
-        if len(styles) > 1 and engine != "preset":
+        if len(styles) > 1 and uses_images:
             st.write("Blend")
             weights = tuple(float(st.slider(name, 0, 100, 50, key=f"weight_{i}")) for i, (_, name) in enumerate(styles))
         submitted = st.form_submit_button("Stylize", type="primary")
@@ -258,36 +229,56 @@ def main() -> None:
         st.session_state["result"] = st.session_state.pop("partial")
     if submitted:
         st.session_state.pop("partial", None)
-        if not content_ok or (not styles and engine != "preset"):
+        if not content_ok or (not styles and uses_images):
             st.error("Add a photo and at least one style image first (or try the example).")
         else:
-            run(content, content_name, styles, engine, strength, size, preserve, weights, iterations)
+            run(content, content_name, styles, engine, strength, size, preserve, weights, options)
 
     if "result" in st.session_state:
         show_result(*st.session_state["result"])
 
 
-def run(content, content_name, styles, engine, strength, size, preserve, weights, iterations) -> None:
-    """One stylization with a queue notice, and for Gatys live progress, a preview and Cancel."""
+def option_widgets(engine: str) -> tuple[tuple[str, object], ...]:
+    """A slider for each of the engine's options that declares a slider range; (name, value) pairs."""
+    options_type = engine_class(engine).options_type
+    if options_type is None:
+        return ()
+    values = []
+    for field in dataclasses.fields(options_type):
+        if "slider" in field.metadata:
+            low, high, step = field.metadata["slider"]
+            label = field.name.replace("_", " ").capitalize()
+            values.append((field.name, st.slider(label, low, high, field.default, step=step, key=field.name)))
+    return tuple(values)
+
+
+def run(content, content_name, styles, engine, strength, size, preserve, weights, options) -> None:
+    """One stylization with a queue notice and a progress bar; an engine that optimizes also shows
+    its best picture so far, and Cancel keeps it."""
     notice = st.empty()
 
     def queued(position: int) -> None:
         notice.info(f"Queued: {position} in line. Your picture starts as soon as the server is free.")
 
-    progress = None
-    if engine == "gatys":
-        st.caption(load_engine("gatys").note)
+    runner = load_engine(engine)
+    if runner.note:
+        st.caption(runner.note)
+    if runner.iterative:
         st.button("Cancel (keep the best image so far)", key="cancel")
-        bar, preview = st.progress(0.0, text="Starting..."), st.empty()
+    bar, preview = st.empty(), st.empty()
 
-        def progress(p) -> None:
-            bar.progress(p.iteration / p.total, text=f"Iteration {p.iteration}/{p.total} at {p.stage}")
-            if p.image is not None:
-                png = images.encode(images.from_array(p.image), "PNG")
-                preview.image(png, caption=f"Best so far (iteration {p.iteration})", width=480)
-                size_now = (p.image.shape[1], p.image.shape[0])
-                note = f"cancelled at iteration {p.iteration} of {p.total}; the best image so far"
-                st.session_state["partial"] = ((png, size_now, p.seconds), content, content_name, note)
+    def progress(p: nst.Progress) -> None:
+        if p.total <= 1:
+            return
+        left = f", about {p.seconds_left:.0f} s left" if p.seconds_left is not None else ""
+        stage = f" at {p.stage}" if p.stage else ""
+        bar.progress(p.fraction, text=f"{p.unit.capitalize()} {p.done}/{p.total}{stage}{left}")
+        if p.preview is not None:
+            png = images.encode(images.from_array(p.preview), "PNG")
+            preview.image(png, caption=f"Best so far ({p.unit} {p.done})", width=480)
+            size_now = (p.preview.shape[1], p.preview.shape[0])
+            note = f"cancelled at {p.unit} {p.done} of {p.total}; the best image so far"
+            st.session_state["partial"] = ((png, size_now, p.seconds), content, content_name, note)
 
     try:
         with st.spinner("Stylizing..."):
@@ -300,7 +291,7 @@ def run(content, content_name, styles, engine, strength, size, preserve, weights
                 preserve,
                 weights,
                 st.session_state.get("preset", 0),
-                iterations,
+                options,
                 on_queue=queued,
                 progress=progress,
             )
@@ -311,12 +302,15 @@ def run(content, content_name, styles, engine, strength, size, preserve, weights
         for key in ("result", "partial"):
             st.session_state.pop(key, None)
         st.error(str(exc))
-    except Exception as exc:  # never a traceback on the page
+    except Exception:  # never a traceback on the page: logged here, a reference for the user
         for key in ("result", "partial"):
             st.session_state.pop(key, None)
-        st.error(f"Something went wrong: {type(exc).__name__}. Please try again.")
+        reference = uuid.uuid4().hex[:8]
+        logging.getLogger("nst.app").exception("unexpected error, reference %s", reference)
+        st.error(f"Something went wrong on our side (reference {reference}). Please try again.")
     finally:  # also when Cancel interrupts the run: "partial" then stays for the next run
         notice.empty()
+        bar.empty()
 
 
 def show_result(result, content: bytes, content_name: str, note: str | None = None) -> None:
@@ -334,4 +328,5 @@ def show_result(result, content: bytes, content_name: str, note: str | None = No
     b.download_button("Download JPEG", as_jpeg(png), f"{stem}_stylized.jpg", "image/jpeg", key="download_jpg")
 
 
-main()
+if __name__ == "__main__":
+    main()

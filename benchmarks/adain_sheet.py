@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from figures import grid  # noqa: E402
 
 import nst  # noqa: E402
-from nst.examples import example_painting, example_photo  # noqa: E402
-from nst.images import fit  # noqa: E402
+from nst.io.examples import example_painting, example_photo  # noqa: E402
+from nst.io.images import fit  # noqa: E402
 
 SIDE = 512
 

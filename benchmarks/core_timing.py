@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import nst  # noqa: E402
-from nst.examples import example_painting, example_photo  # noqa: E402
+from nst.io.examples import example_painting, example_photo  # noqa: E402
 
 
 def main() -> None:

@@ -40,7 +40,7 @@ def main() -> None:
     from app_server import CHROMIUM, CHROMIUM_FLAGS, running_app
     from playwright.sync_api import sync_playwright
 
-    from nst.examples import example_painting, example_photo
+    from nst.io.examples import example_painting, example_photo
 
     folder = Path(tempfile.mkdtemp())
     painting = folder / "painting.jpg"

@@ -8,7 +8,7 @@ Exactly the metric of the issues: images in [0, 1], output at 512 px long side, 
 resized to the output's size, style image at its own size (<= 512 px); VGG-19 relu1_1,
 relu2_1, relu3_1. Style loss = sum over layers of mean((mu_out - mu_style)^2) +
 mean((sigma_out - sigma_style)^2), sigma = sqrt(var + 1e-5); content loss = mean((relu3_1(out)
-- relu3_1(content))^2). Pairs come from the validation side of nst.data.split (never
+- relu3_1(content))^2). Pairs come from the validation side of nst.training.data.split (never
 trained on), chosen by a fixed seed.
 """
 
@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import nst  # noqa: E402
-from nst.data import image_files, split  # noqa: E402
-from nst.images import fit, to_array  # noqa: E402
-from nst.vgg_encoder import build_vgg_encoder, content_loss, style_loss  # noqa: E402
+from nst.training.data import image_files, split  # noqa: E402
+from nst.io.images import fit, to_array  # noqa: E402
+from nst.nets.vgg import build_vgg_encoder, content_loss, style_loss  # noqa: E402
 
 OUTPUT_SIDE = 512
 
@@ -87,7 +87,7 @@ def main() -> None:
         "",
         f"Command: `python benchmarks/quality.py --data DATA --vgg VGG_NPZ --engines {' '.join(args.engines)} "
         f"--pairs {args.pairs} --gatys-pairs {args.gatys_pairs}` ({time.strftime('%Y-%m-%d')}, 2-core machine).",
-        "Validation pairs of `nst.data.split` (fixed seed); output 512 px long side; lower is better.",
+        "Validation pairs of `nst.training.data.split` (fixed seed); output 512 px long side; lower is better.",
         "",
         "| engine | pairs | style loss | content loss | median seconds per image |",
         "| --- | --- | --- | --- | --- |",

@@ -45,7 +45,7 @@ SHAPES = {"square": (1, 1), "4:3": (4, 3)}
 
 
 def pictures(long_side: int, aspect: str):
-    from nst.examples import example_painting, example_photo
+    from nst.io.examples import example_painting, example_photo
 
     a, b = SHAPES[aspect]
     return example_photo(long_side, long_side * b // a), example_painting()
@@ -58,8 +58,8 @@ def ort_peer():
     import onnxruntime as ort
     from PIL import Image
 
-    from nst.magenta_engine import style_input
-    from nst.onnx_weights import model_path
+    from nst.nets.magenta import style_input
+    from nst.nets.onnx_weights import model_path
 
     options = ort.SessionOptions()
     options.log_severity_level = 3
@@ -200,7 +200,7 @@ def rss_over_mixed_sizes(count: int = 50) -> tuple[float, float, float]:
 import resource, sys
 sys.path.insert(0, {str(ROOT)!r})
 import nst
-from nst.examples import example_painting, example_photo
+from nst.io.examples import example_painting, example_photo
 painting = example_painting()
 sizes = [(512, 384), (1024, 768), (640, 640), (1536, 1152), (800, 600), (2048, 1536), (1280, 720), (333, 777)]
 rss = []

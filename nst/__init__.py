@@ -1,6 +1,8 @@
 """Neural style transfer: ``nst.stylize(content, style)`` returns a stylized PIL image.
 
-Importing this package loads no model and no TensorFlow; engines load on first use.
+Prepare a style once and render many pictures with it: ``nst.prepare_style(...)`` then
+``nst.render(content, style, nst.Settings(...))``. Importing this package loads no model and no
+TensorFlow; engines load on first use.
 """
 
 import os
@@ -10,22 +12,32 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from nst.api import preset_gallery, preset_sheet, stylize
+from nst.api import builtin_styles, prepare_style, preset_gallery, preset_sheet, render, stylize
 from nst.engines import engine_names, get_engine
+from nst.engines.contract import PreparedStyle, Settings
 from nst.errors import EngineUnavailable, ImageError, NSTError, OptionError
-from nst.images import encode, load_image, save
+from nst.io.images import encode, load_image, save
+from nst.runtime.progress import Cancelled, CancelToken, Progress
 
 __all__ = [
+    "CancelToken",
+    "Cancelled",
     "EngineUnavailable",
     "ImageError",
     "NSTError",
     "OptionError",
+    "PreparedStyle",
+    "Progress",
+    "Settings",
+    "builtin_styles",
     "encode",
     "engine_names",
     "get_engine",
     "load_image",
+    "prepare_style",
     "preset_gallery",
     "preset_sheet",
+    "render",
     "save",
     "stylize",
 ]

@@ -1,7 +1,7 @@
-"""``python -m nst``."""
+"""``python -m nst``: the same as the ``nst`` command."""
 
 import sys
 
-from nst.cli import main
+from nst.cli.main import main
 
 sys.exit(main())

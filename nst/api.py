@@ -1,30 +1,32 @@
-"""``nst.stylize``: the one call the CLI, the app and users' scripts share."""
+"""The Python API, on the engine contract: ``prepare_style`` once, ``render`` any number of
+pictures, or ``stylize`` for both in one call. The CLI and the app call these; none of them
+knows an engine by name.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from nst import images
-from nst.color import keep_colors
-from nst.engines import get_engine
+from nst.engines import default_engine, engine_class, engine_names, get_engine
+from nst.engines.builtin import BuiltinSpec, parse_builtin
+from nst.engines.contract import DEFAULT_SIZE, PreparedStyle, Settings, check_options, options_from
 from nst.errors import OptionError
-from nst.gatys import GatysSettings, with_iterations
-from nst.presets import PresetSpec, parse_preset
-from nst.slots import inference_slots
-from nst.tf_runtime import release_memory
+from nst.io import images
+from nst.io.files import write_atomic
+from nst.io.sheet import labelled_grid
+from nst.ops.color import keep_colors
+from nst.runtime.progress import CancelToken, ProgressCallback, as_cancel_token
+from nst.runtime.slots import inference_slots
+from nst.runtime.tf import release_memory
 
-MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 64, 6144, 1024
-
-
-def _styles(style) -> list:
-    if style is None:
-        return []
-    if isinstance(style, (list, tuple)):
-        return list(style)
-    return [style]
+StyleInput = images.ImageSource | Sequence[images.ImageSource] | None
 
 
 def normalize_weights(weights: Sequence[float] | None, count: int) -> np.ndarray:
@@ -42,29 +44,96 @@ def normalize_weights(weights: Sequence[float] | None, count: int) -> np.ndarray
     return (array / array.sum()).astype(np.float32)
 
 
-def check_options(strength: float, size: int) -> None:
-    if not isinstance(strength, (int, float)) or not 0.0 <= float(strength) <= 1.0:
-        raise OptionError(f"strength must be between 0 and 1, got {strength}")
-    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or not MIN_SIZE <= size <= MAX_SIZE:
-        raise OptionError(f"size must be a whole number of pixels from {MIN_SIZE} to {MAX_SIZE}, got {size}")
-
-
-def resolve_engine(engine: str | None, style, preset) -> str:
-    """``engine=None`` means ``preset`` when a preset is given, else ``magenta``; mixes are errors."""
-    name = engine or ("preset" if preset is not None else "magenta")
-    if name == "preset":
+def resolve_engine(engine: str | None, style: StyleInput, preset: BuiltinSpec | None) -> str:
+    """``engine=None``: the default engine for built-in styles when ``preset`` is given, else the
+    default engine for style images; an engine given the wrong kind of style is an error."""
+    name = engine or default_engine("builtin" if preset is not None else "images")
+    if engine_class(name).takes == "builtin":
         if preset is None:
-            raise OptionError("engine 'preset' needs a preset number, e.g. 7 or 3:0.5,12:0.5")
+            raise OptionError(f"engine {name!r} needs a preset number, e.g. 7 or 3:0.5,12:0.5")
         if style is not None:
-            raise OptionError("engine 'preset' uses built-in styles; give a preset or style images, not both")
+            raise OptionError(f"engine {name!r} uses built-in styles; give a preset or style images, not both")
     elif preset is not None:
-        raise OptionError(f"engine {name!r} takes style images; presets belong to engine 'preset'")
+        raise OptionError(f"engine {name!r} takes style images; presets belong to engine {default_engine('builtin')!r}")
     return name
 
 
+def _style_list(style: StyleInput) -> list:
+    if style is None:
+        return []
+    return list(style) if isinstance(style, (list, tuple)) else [style]
+
+
+def _style_inputs(name: str, style: StyleInput, preset, style_weights) -> tuple[list, np.ndarray]:
+    """What the engine's ``prepare`` takes: decoded style images or built-in indices, and weights."""
+    cls = engine_class(name)
+    if cls.takes == "builtin":
+        if style_weights is not None:
+            raise OptionError("style weights blend style images; blend presets as 3:0.7,12:0.3")
+        return parse_builtin(preset, len(cls.builtin_styles))
+    style_list = _style_list(style)
+    if not style_list:
+        raise OptionError(f"engine {name!r} needs at least one style image")
+    weights = normalize_weights(style_weights, len(style_list))
+    labels = [f"style {i + 1}" if len(style_list) > 1 else "style" for i in range(len(style_list))]
+    return [images.load_image(s, name=label) for s, label in zip(style_list, labels, strict=True)], weights
+
+
+def prepare_style(
+    style: StyleInput = None,
+    *,
+    engine: str | None = None,
+    preset: BuiltinSpec | None = None,
+    style_weights: Sequence[float] | None = None,
+    on_queue: Callable[[int], None] | None = None,
+    **config: Any,
+) -> PreparedStyle:
+    """One style image, a weighted blend of several, or built-in styles (``preset=7`` or
+    ``"3:0.5,12:0.5"``), prepared once for ``engine`` (e.g. every frame of a video).
+    ``config``: the engine's own settings (e.g. ``hub_handle``)."""
+    name = resolve_engine(engine, style, preset)
+    styles, weights = _style_inputs(name, style, preset, style_weights)
+    runner = get_engine(name, **config)
+    with inference_slots().hold(on_queue):
+        return runner.prepare(styles, weights)
+
+
+def render(
+    content: images.ImageSource,
+    style: PreparedStyle,
+    settings: Settings | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | Callable[[], bool] | None = None,
+    on_queue: Callable[[int], None] | None = None,
+    **config: Any,
+) -> Image.Image:
+    """``content`` painted in a prepared style: fitted to ``settings.size``, rendered by the
+    style's engine in an inference slot, and with the photo's colours kept if asked."""
+    if not isinstance(style, PreparedStyle):
+        raise OptionError(f"expected a PreparedStyle, got {type(style).__name__}")
+    settings = settings or Settings()
+    runner = get_engine(style.engine, **config)
+    settings = dataclasses.replace(settings, options=check_options(runner.options_type, settings.options, style.engine))
+    picture = images.fit(images.load_image(content, name="content"), settings.size, upscale=settings.upscale)
+    with inference_slots().hold(on_queue):
+        return _render(runner, picture, style, settings, progress, as_cancel_token(cancel))
+
+
+def _render(runner, picture: Image.Image, style, settings: Settings, progress, cancel) -> Image.Image:
+    pixels = images.to_array(picture)
+    try:
+        out = runner.render(pixels, style, settings, progress=progress, cancel=cancel)
+    finally:
+        release_memory()
+    if settings.preserve_color:
+        out = keep_colors(out, pixels)
+    return images.from_array(out)
+
+
 def stylize(
-    content,
-    style=None,
+    content: images.ImageSource,
+    style: StyleInput = None,
     *,
     engine: str | None = None,
     strength: float = 1.0,
@@ -72,69 +141,79 @@ def stylize(
     preserve_color: bool = False,
     style_weights: Sequence[float] | None = None,
     upscale: bool = False,
-    hub_handle: str | None = None,
-    preset: PresetSpec | None = None,
+    preset: BuiltinSpec | None = None,
+    options: Any = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | Callable[[], bool] | None = None,
     on_queue: Callable[[int], None] | None = None,
-    iterations: int | None = None,
-    progress: Callable | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    gatys: GatysSettings | None = None,
+    hub_handle: str | None = None,
+    **option_values: Any,
 ) -> Image.Image:
     """Stylize ``content`` with one style image or a weighted blend of several, or with
-    built-in styles: ``preset=7`` or a blend ``preset="3:0.5,12:0.5"`` (engine ``preset``).
+    built-in styles: ``preset=7`` or a blend ``preset="3:0.5,12:0.5"``.
 
     ``size`` is the long side of the result in pixels (never larger than the content unless
     ``upscale``); ``strength`` in [0, 1] fades the style in; ``preserve_color`` keeps the
-    content's colours. ``on_queue(position)`` is called if the call must wait for a free
-    inference slot (see :mod:`nst.slots`). Engine ``gatys`` also takes ``iterations``,
-    ``gatys`` (:class:`nst.gatys.GatysSettings`), ``progress(GatysProgress)`` and
-    ``should_stop()`` (ends early with the best image so far). Bad images raise :class:`nst.ImageError`, bad settings
-    :class:`nst.OptionError`, an engine that cannot run here :class:`nst.EngineUnavailable`.
+    content's colours. An engine's own options come as its options object (``options=``) or by
+    field name (``iterations=50`` for ``gatys``). ``progress(Progress)`` is told tiles or
+    iterations done; ``cancel`` (a :class:`CancelToken` or a function returning True) stops early.
+    ``on_queue(position)`` is called if the call must wait for a free inference slot.
+    Bad images raise :class:`nst.ImageError`, bad settings :class:`nst.OptionError`, an engine
+    that cannot run here :class:`nst.EngineUnavailable`.
     """
-    check_options(strength, size)
-    engine = resolve_engine(engine, style, preset)
-    if engine != "gatys" and (iterations is not None or gatys is not None):
-        raise OptionError("iterations and Gatys settings belong to engine 'gatys'")
-    extra = {}
-    if engine == "gatys":
-        settings = with_iterations(gatys, iterations).check()
-        extra = {"settings": settings, "progress": progress, "should_stop": should_stop}
-    if engine == "preset":
-        styles, weights = [parse_preset(preset)], np.ones(1, np.float32)
-    else:
-        style_list = _styles(style)
-        if not style_list:
-            raise OptionError(f"engine {engine!r} needs at least one style image")
-        weights = normalize_weights(style_weights, len(style_list))
-        styles = [
-            images.load_image(s, name=f"style {i + 1}" if len(style_list) > 1 else "style")
-            for i, s in enumerate(style_list)
-        ]
-    content_image = images.fit(images.load_image(content, name="content"), size, upscale=upscale)
-    runner = get_engine(engine, hub_handle=hub_handle)
+    settings = Settings(strength, size, preserve_color, upscale)
+    name = resolve_engine(engine, style, preset)
+    cls = engine_class(name)
+    if option_values:
+        if options is not None:
+            raise OptionError("give the engine's options as one object or by name, not both")
+        options = options_from(cls.options_type, name, option_values)
+    settings = dataclasses.replace(settings, options=check_options(cls.options_type, options, name))
+    config = {"hub_handle": hub_handle} if hub_handle is not None else {}
+    styles, weights = _style_inputs(name, style, preset, style_weights)
+    picture = images.fit(images.load_image(content, name="content"), size, upscale=upscale)
+    runner = get_engine(name, **config)
     with inference_slots().hold(on_queue):
-        try:
-            out = runner.stylize(content_image, styles, weights, float(strength), **extra)
-        finally:
-            release_memory()
-    if preserve_color:
-        out = keep_colors(out, images.to_array(content_image))
-    return images.from_array(out)
+        prepared = runner.prepare(styles, weights)
+        return _render(runner, picture, prepared, settings, progress, as_cancel_token(cancel))
 
 
-def preset_sheet(content, *, size: int = 256) -> Image.Image:
-    """All 26 built-in styles on ``content`` (long side ``size``), labelled, in one picture."""
-    check_options(1.0, size)
+def builtin_styles() -> list[str]:
+    """Names of the built-in styles (of the default engine for built-in styles), index order."""
+    return list(engine_class(default_engine("builtin")).builtin_styles)
+
+
+def builtin_label(index: int) -> str:
+    return f"#{index} {builtin_styles()[index]}"
+
+
+def preset_gallery(content: images.ImageSource, *, size: int = 192) -> list[Image.Image]:
+    """All built-in styles on ``content`` at thumbnail size, index order (for galleries)."""
+    Settings(size=size)  # validates the size
     small = images.fit(images.load_image(content, name="content"), size)
-    engine = get_engine("preset")
+    runner = get_engine(default_engine("builtin"))
     with inference_slots().hold():
-        return engine.contact_sheet(small)
+        return runner.render_builtins(images.to_array(small))
 
 
-def preset_gallery(content, *, size: int = 192) -> list[Image.Image]:
-    """All 26 built-in styles on ``content`` at thumbnail size, index order (for galleries)."""
-    check_options(1.0, size)
+def preset_sheet(content: images.ImageSource, *, size: int = 256) -> Image.Image:
+    """The photo and all built-in styles on it (long side ``size``), labelled, in one picture."""
     small = images.fit(images.load_image(content, name="content"), size)
-    engine = get_engine("preset")
-    with inference_slots().hold():
-        return engine.render_all(small)
+    tiles = preset_gallery(small, size=size)
+    return labelled_grid([("original", small)] + [(builtin_label(i), t) for i, t in enumerate(tiles)])
+
+
+def export_models(directory: str | os.PathLike, engine: str, fmt: str, *, float16: bool = False) -> list[Path]:
+    """Write an engine's models in format ``fmt`` into ``directory`` (each file whole or not at all)."""
+    cls = engine_class(engine)
+    exportable = [n for n in engine_names() if engine_class(n).export_formats]
+    if not cls.export_formats:
+        raise OptionError(f"engine {engine!r} does not export models; these do: {', '.join(exportable)}")
+    if fmt not in cls.export_formats:
+        raise OptionError(f"engine {engine!r} exports {', '.join(cls.export_formats)}, not {fmt!r}")
+    folder = Path(directory)
+    if folder.exists() and not folder.is_dir():
+        raise OptionError(f"{folder} exists and is not a folder")
+    models = cls.export_models(fmt, float16)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [write_atomic(folder / name, data) for name, data in models.items()]

@@ -12,7 +12,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-from nst.onnx_weights import model_path
+from nst.nets.onnx_weights import model_path
 
 
 def _strip_activation_qdq(model: onnx.ModelProto) -> onnx.ModelProto:

@@ -8,12 +8,12 @@ from conftest import landscape, painting
 from test_cli import run_cli
 
 import nst
-from nst.adain import blend_statistics, color_statistics
-from nst.adain_engine import AdaINEngine
-from nst.adain_net import CUTS, DECODER_FILE, build_decoder, init_decoder, load_decoder, save_decoder
-from nst.color import rgb_to_ycbcr
-from nst.images import to_array
-from nst.tf_runtime import import_tensorflow
+from nst.ops.adain import blend_statistics, color_statistics
+from nst.engines.adain import AdaINEngine
+from nst.nets.adain import CUTS, DECODER_FILE, build_decoder, init_decoder, load_decoder, save_decoder
+from nst.ops.color import rgb_to_ycbcr
+from nst.io.images import to_array
+from nst.runtime.tf import import_tensorflow
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_shipped_weights_are_small_float16_and_name_their_cut():
 def test_zero_padded_large_maps_change_only_the_cropped_border(engine):
     """The decoder pads its 1/2-size maps with zeros (speed): the picture inside the mirrored
     border the engine crops is the textbook all-reflection decoder's, and the border does differ."""
-    from nst.adain_engine import BORDER
+    from nst.engines.adain import BORDER
 
     textbook = build_decoder(engine.cut, "float32", reflect_everywhere=True)
     assert init_decoder(textbook, DECODER_FILE) == []

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nst.adain import (
-    COLOR_EPS,
-    adaptive_instance_normalization,
-    apply_color_transform,
-    blend_statistics,
-    calc_mean_std,
-    color_statistics,
-    color_transform,
-    sqrt_and_inverse_sqrt,
-    stylize_features,
-)
+from nst.ops.adain import adaptive_instance_normalization, blend_statistics, stylize_features
+from nst.ops.color import COLOR_EPS, apply_color_transform, color_statistics, color_transform, sqrt_and_inverse_sqrt
+from nst.ops.moments import calc_mean_std
 
 
 def features(seed: int, loc: float, scale: float) -> np.ndarray:

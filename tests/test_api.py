@@ -7,8 +7,8 @@ import pytest
 from conftest import landscape
 
 import nst
-from nst.color import rgb_to_ycbcr
-from nst.images import to_array
+from nst.ops.color import rgb_to_ycbcr
+from nst.io.images import to_array
 
 
 def mae(a, b) -> float:

@@ -7,7 +7,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import nst
-from nst.examples import example_painting, example_photo
+from nst.io.examples import example_painting, example_photo
 
 TIMEOUT = 180  # the first run loads TensorFlow and the model
 
@@ -65,7 +65,7 @@ def test_unavailable_hub_engine_is_explained():
 
 
 def test_example_pictures_are_ours_and_valid():
-    from nst.examples import example_painting, example_photo
+    from nst.io.examples import example_painting, example_photo
 
     assert example_photo().size == (768, 512) and example_painting().size == (512, 512)
     assert isinstance(example_photo(), Image.Image)

@@ -1,12 +1,12 @@
-"""Band contrast matching (nst.bands): exact when nothing changes, moves contrast toward the target."""
+"""Band contrast matching (nst.ops.bands): exact when nothing changes, moves contrast toward the target."""
 
 from __future__ import annotations
 
 import numpy as np
 from conftest import landscape, painting
 
-from nst.bands import GAIN_RANGE, LEVELS, band_contrast, contrast_change, downsample, match_band_contrast
-from nst.images import to_array
+from nst.ops.bands import GAIN_RANGE, LEVELS, band_contrast, contrast_change, downsample, match_band_contrast
+from nst.io.images import to_array
 
 
 def test_an_image_matched_to_its_own_contrast_or_at_strength_0_is_unchanged():

@@ -10,7 +10,7 @@ import numpy as np
 from conftest import landscape, painting
 
 import nst
-from nst.slots import InferenceSlots
+from nst.runtime.slots import InferenceSlots
 
 
 def test_eight_threads_match_sequential_results():

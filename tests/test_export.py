@@ -7,12 +7,12 @@ import pytest
 from conftest import landscape, painting
 from test_cli import run_cli
 
-from nst.adain import color_statistics
-from nst.adain_engine import AdaINEngine
-from nst.bands import band_contrast
-from nst.export import export
-from nst.images import to_array
-from nst.tf_runtime import import_tensorflow
+from nst.ops.color import color_statistics
+from nst.engines.adain import AdaINEngine
+from nst.ops.bands import band_contrast
+from nst.export.tflite import export
+from nst.io.images import to_array
+from nst.runtime.tf import import_tensorflow
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from test_cli import run_cli
 
 import nst
 from nst import features
-from nst.gatys import GatysSettings, stage_iterations, stage_sides
-from nst.network import OFFLINE_ENV
+from nst.engines.gatys import GatysSettings, stage_iterations, stage_sides
+from nst.runtime.network import OFFLINE_ENV
 
 
 @pytest.fixture(scope="module")

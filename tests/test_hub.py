@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import nst
-from nst.hub_engine import DEFAULT_HANDLE, HANDLE_ENV, resolve_handle
+from nst.engines.hub import DEFAULT_HANDLE, HANDLE_ENV, resolve_handle
 
 
 @pytest.fixture(scope="module")

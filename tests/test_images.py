@@ -11,7 +11,7 @@ from hostile import png_declaring
 from PIL import Image
 
 import nst
-from nst import images
+from nst.io import images
 
 
 @pytest.fixture

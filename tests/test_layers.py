@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nst.layers import FeatureModulation, NearestUpsample, ReflectionPad, UpsampleConv
-from nst.tf_runtime import import_tensorflow
+from nst.nets.layers import FeatureModulation, NearestUpsample, ReflectionPad, UpsampleConv
+from nst.runtime.tf import import_tensorflow
 
 
 @pytest.mark.parametrize("pad", [1, 4])

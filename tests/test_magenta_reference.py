@@ -12,8 +12,8 @@ import onnx_reference as ref
 import pytest
 from conftest import landscape, painting
 
-from nst.images import to_array
-from nst.magenta_engine import style_input
+from nst.io.images import to_array
+from nst.nets.magenta import style_input
 
 SIDE = 384  # the ONNX graphs' fixed content size
 CASES = [(landscape(SIDE, SIDE, seed=0), painting(1)), (landscape(SIDE, SIDE, seed=3), painting(5))]
@@ -21,7 +21,7 @@ CASES = [(landscape(SIDE, SIDE, seed=0), painting(1)), (landscape(SIDE, SIDE, se
 
 @pytest.fixture(scope="module")
 def magenta_f32():
-    from nst.magenta_engine import MagentaEngine
+    from nst.engines.magenta import MagentaEngine
 
     return MagentaEngine(precision="float32")
 

@@ -10,9 +10,9 @@ from PIL import Image
 from test_cli import run_cli
 
 import nst
-from nst.images import to_array
-from nst.onnx_weights import model_path
-from nst.presets import NAMES, parse_preset
+from nst.io.images import to_array
+from nst.nets.onnx_weights import model_path
+from nst.engines.preset_styles import NAMES, parse_preset
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def preset():
 
 @pytest.fixture(scope="module")
 def preset_f32():
-    from nst.preset_engine import PresetEngine
+    from nst.engines.preset import PresetEngine
 
     return PresetEngine(precision="float32")
 
@@ -63,7 +63,7 @@ def test_any_resolution_strength_and_colours(content_image):
     zero = nst.stylize(content_image, preset=7, size=320, strength=0.0)
     assert np.abs(np.asarray(zero, np.int16) - np.asarray(content_image, np.int16)).max() <= 1
     kept = nst.stylize(content_image, preset=3, size=320, preserve_color=True)
-    from nst.color import rgb_to_ycbcr
+    from nst.ops.color import rgb_to_ycbcr
 
     chroma_gap = np.abs(rgb_to_ycbcr(to_array(kept))[..., 1:] - rgb_to_ycbcr(to_array(content_image))[..., 1:])
     assert chroma_gap.mean() < 0.02

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from conftest import landscape
 
-from nst.images import pad_to_multiple, to_array
-from nst.tiling import MARGIN, tiled_apply, tiles
+from nst.io.images import pad_to_multiple, to_array
+from nst.nets.tiling import MARGIN, tiled_apply, tiles
 
 
 def test_tiles_cover_the_image_once_on_a_grid_of_4():

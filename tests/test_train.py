@@ -1,4 +1,4 @@
-"""``python -m nst.train``: a real (tiny) run on generated images, checkpoints, resume, exported weights."""
+"""``python -m nst.training.train``: a real (tiny) run on generated images, checkpoints, resume, exported weights."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from conftest import ROOT, landscape, painting
 
-from nst.adain_net import build_decoder, load_decoder, save_decoder
-from nst.train import main
+from nst.nets.adain import build_decoder, load_decoder, save_decoder
+from nst.training.train import main
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +73,9 @@ def test_train_checkpoint_resume_and_export(folders, vgg_npz, tmp_path, capsys):
 def test_band_loss_sees_each_picture_with_its_own_styles_band_contrast():
     import tensorflow as tf
 
-    from nst.bands import band_contrast
-    from nst.images import to_array
-    from nst.train import Trainer
+    from nst.ops.bands import band_contrast
+    from nst.io.images import to_array
+    from nst.training.train import Trainer
 
     pictures = tf.constant(np.stack([to_array(landscape(96, 96, seed=i)) for i in range(2)]))
     styles = np.stack([to_array(painting(i, size=96)) for i in (1, 5)])
@@ -94,7 +94,7 @@ def test_band_loss_sees_each_picture_with_its_own_styles_band_contrast():
 
 def test_sigterm_stops_with_a_checkpoint(folders, vgg_npz, tmp_path):
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "nst.train", *args(folders, vgg_npz, out, 100000)]
+    command = [sys.executable, "-m", "nst.training.train", *args(folders, vgg_npz, out, 100000)]
     command[command.index("--checkpoint-every") + 1] = "100000"  # only the stop writes one
     process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, env={**os.environ})
     for line in process.stderr:  # a line per 20 steps when stderr is not a terminal

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nst
-from nst.vgg_encoder import build_vgg_encoder, content_loss, style_loss
+from nst.nets.vgg import build_vgg_encoder, content_loss, style_loss
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Train the AdaIN decoder: ``python -m nst.train --content DIR --styles DIR --vgg NPZ --out DIR``.
+"""Train the AdaIN decoder: ``nst train --content DIR --styles DIR --vgg NPZ --out DIR``.
 
 Stoppable and resumable (``--resume``) over several runs: checkpoints hold the decoder, the
 optimizer, the step and the wall time spent. Losses (Huang & Belongie 2017, adapted):
@@ -6,7 +6,7 @@ optimizer, the step and the wall time spent. Losses (Huang & Belongie 2017, adap
   - style: VGG-19 relu1_1..relu3_1 channel mean/std against the style image's (the metric's);
   - optional VGG relu3_1 content loss against the content photo, and total variation.
 With ``--band-loss`` the losses see the picture after the engine's band-contrast step
-(nst.bands), so the decoder learns what that step leaves to it.
+(nst.ops.bands), so the decoder learns what that step leaves to it.
 Weights and data are given by path; nothing here ships with the product except the decoder
 file ``--export`` writes.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nst.adain_net import CUTS, DEFAULT_CUT
+from nst.nets.adain import CUTS, DEFAULT_CUT
 
 
 @dataclass
@@ -38,7 +38,7 @@ def load_folder(folder: Path, files: list[Path], short_side: int) -> list[np.nda
     from PIL import Image
 
     from nst.errors import ImageError
-    from nst.images import load_image
+    from nst.io.images import load_image
 
     arrays = []
     for path in files:
@@ -87,7 +87,7 @@ def augmented(arrays: list[np.ndarray], size: int, batch: int, seed: int):
 def center_crops(arrays: list[np.ndarray], size: int) -> np.ndarray:
     from PIL import Image
 
-    from nst.images import center_square
+    from nst.io.images import center_square
 
     return np.stack([np.asarray(center_square(Image.fromarray(a), size), np.float32) / 255.0 for a in arrays])
 
@@ -99,8 +99,8 @@ class Trainer:
         import keras
         import tensorflow as tf
 
-        from nst.adain_net import build_decoder, build_encoder
-        from nst.vgg_encoder import build_vgg_encoder
+        from nst.nets.adain import build_decoder, build_encoder
+        from nst.nets.vgg import build_vgg_encoder
 
         self.encoder = build_encoder(cut)
         self.decoder = build_decoder(cut)
@@ -117,40 +117,38 @@ class Trainer:
 
     def _encode(self, images) -> list:
         """Encoder features (one per level of the cut) with the engine's mirrored border
-        (AdaINEngine._padded), so training sees what inference sees."""
-        import tensorflow as tf
+        (AdaINNetwork.padded), so training sees what inference sees."""
+        from nst.nets.adain import BORDER, encode
+        from nst.ops.padding import mirror_pad
 
-        from nst.adain_engine import BORDER
-        from nst.adain_net import encode
-
-        padded = tf.pad(images, [[0, 0], [BORDER, BORDER], [BORDER, BORDER], [0, 0]], "REFLECT")
-        return encode(self.encoder, padded)
+        return encode(self.encoder, mirror_pad(images, BORDER))
 
     def _targets(self, content, style) -> list:
         """The decoder's inputs: AdaIN targets, one per level of the cut (then the style code for
         a coded cut)."""
-        from nst.adain import adaptive_instance_normalization, calc_mean_std
-        from nst.adain_net import CODED_CUTS, style_code
+        from nst.ops.adain import adaptive_instance_normalization
+        from nst.ops.moments import calc_mean_std
+        from nst.nets.adain import CODED_CUTS, style_code
 
         targets, stats = [], None
         for c, s in zip(self._encode(content), self._encode(style), strict=True):
-            stats = calc_mean_std(s)
+            stats = calc_mean_std(s, fast=True)
             targets.append(adaptive_instance_normalization(c, *stats))
         return targets + ([style_code(*stats)] if self.cut in CODED_CUTS else [])
 
     def _decode(self, targets, training: bool):
         """Decoder output inside the border (linear: the losses see it unclipped)."""
-        from nst.adain_engine import BORDER
+        from nst.nets.adain import BORDER
 
         return self.decoder(targets, training=training)[:, BORDER:-BORDER, BORDER:-BORDER]
 
     @staticmethod
     def _with_band_contrast(out, style):
-        """Each picture with its style's band contrast (nst.bands), unclipped: the engine's
+        """Each picture with its style's band contrast (nst.ops.bands), unclipped: the engine's
         step, differentiable, for the losses."""
         import tensorflow as tf
 
-        from nst.bands import band_contrast, match_band_contrast
+        from nst.ops.bands import band_contrast, match_band_contrast
 
         def one(pair):
             return match_band_contrast(pair[0][None], band_contrast(pair[1][None]), clip=False)[0]
@@ -159,14 +157,14 @@ class Trainer:
 
     def _engine_picture(self, targets, style):
         """What the engine shows at strength 1: the output clipped, with the style's colour mean and
-        covariance and band contrast (nst.bands). Only for validation: with the colour step inside
+        covariance and band contrast (nst.ops.bands). Only for validation: with the colour step inside
         the training loss, the decoder learnt to flatten its output (whitening then amplifies it)
         and training diverged."""
         import tensorflow as tf
 
-        from nst.adain import color_statistics, color_transform
-        from nst.adain_engine import finish_picture
-        from nst.bands import band_contrast
+        from nst.ops.color import color_statistics, color_transform
+        from nst.nets.adain import finish_picture
+        from nst.ops.bands import band_contrast
 
         out = tf.clip_by_value(self._decode(targets, training=False), 0.0, 1.0)
 
@@ -180,7 +178,7 @@ class Trainer:
     def _losses(self, content, style):
         import tensorflow as tf
 
-        from nst.vgg_encoder import content_loss, style_loss
+        from nst.nets.vgg import content_loss, style_loss
 
         targets = self._targets(content, style)
         levels = len(CUTS[self.cut])  # the targets; then a coded cut's style code
@@ -212,7 +210,7 @@ class Trainer:
 
     def _evaluate(self, content, style):
         """The benchmark's metric on fixed validation pairs."""
-        from nst.vgg_encoder import content_loss, style_loss
+        from nst.nets.vgg import content_loss, style_loss
 
         out = self._engine_picture(self._targets(content, style), style)
         vgg_out = self.vgg(out)
@@ -249,8 +247,8 @@ def stop_on_signals():
     return stop
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m nst.train", description="Train the AdaIN decoder (issue 5).")
+def build_parser(prog: str = "nst train") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description="Train the AdaIN decoder of the adain engine.")
     p.add_argument("--content", required=True, help="folder of content photos (e.g. COCO)")
     p.add_argument("--styles", required=True, help="folder of style images (e.g. WikiArt)")
     p.add_argument("--vgg", required=True, help="VGG-19 relu3_1 weights (.npz) for the losses")
@@ -269,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--precision", choices=("bfloat16", "float32"), default="bfloat16", help="oneDNN bf16 mixed precision"
     )
-    p.add_argument("--band-loss", action="store_true", help="losses on the picture after band contrast (nst.bands)")
+    p.add_argument("--band-loss", action="store_true", help="losses on the picture after band contrast (nst.ops.bands)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint-every", type=int, default=200)
     p.add_argument("--validate-every", type=int, default=200)
@@ -279,20 +277,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "nst train") -> int:
+    args = build_parser(prog).parse_args(argv)
     out = Path(args.out)
     if out.exists() and any(out.iterdir()) and not args.resume:
         raise SystemExit(f"{out} is not empty: pass --resume to continue, or another --out")
     out.mkdir(parents=True, exist_ok=True)
 
-    from nst.tf_runtime import import_tensorflow
+    from nst.runtime.tf import import_tensorflow
 
     tf = import_tensorflow()
     import keras
 
-    from nst.adain_net import save_decoder
-    from nst.data import image_files, split
+    from nst.nets.adain import save_decoder
+    from nst.training.data import image_files, split
 
     if args.precision == "bfloat16":
         tf.config.optimizer.set_experimental_options({"auto_mixed_precision_onednn_bfloat16": True})
@@ -336,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         checkpoint.restore(manager.latest_checkpoint).expect_partial()
         print(f"resumed at step {int(trainer.step.numpy())} from {manager.latest_checkpoint}", file=sys.stderr)
     elif args.init:
-        from nst.adain_net import init_decoder
+        from nst.nets.adain import init_decoder
 
         new = init_decoder(trainer.decoder, args.init)
         if len(new) == len(trainer.decoder.weights):
@@ -391,4 +389,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python -m nst.training.train"))

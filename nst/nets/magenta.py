@@ -9,18 +9,30 @@ from the wheel's ONNX files drop straight in.
 
 from __future__ import annotations
 
-import keras
-from keras import layers
+from typing import TYPE_CHECKING
 
-from nst.layers import NormPlan, ReflectionPad
-from nst.magenta_engine import STYLE_SIZE
-from nst.onnx_weights import ConvWeights, read_convs
+import numpy as np
+
+from nst.io.images import center_square
+from nst.nets.onnx_weights import ConvWeights, read_convs
+
+if TYPE_CHECKING:  # Keras loads TensorFlow: imported where a network is built, not with the module
+    import keras
+    from keras import layers
 
 STYLE_DIM = 100
+STYLE_SIZE = 256  # the style predictor's input side
+
+
+def style_input(image) -> np.ndarray:
+    """The predictor's input for a PIL image: a centred 256x256 square, float in [0, 1], as in training."""
+    return np.asarray(center_square(image, STYLE_SIZE), dtype=np.float32) / 255.0
 
 
 def conv_policy(precision: str):
     """Keras dtype policy for convolutions: float32, or bfloat16 compute with float32 weights."""
+    import keras
+
     return keras.DTypePolicy("mixed_bfloat16") if precision == "bfloat16" else None
 
 
@@ -32,6 +44,8 @@ def keras_name(scope: str) -> str:
 def _conv(
     convs: dict[str, ConvWeights], scope: str, padding: str = "valid", activation=None, dtype=None
 ) -> layers.Layer:
+    from keras import layers
+
     w = convs[scope]
     if w.groups > 1:
         layer = layers.DepthwiseConv2D(
@@ -53,6 +67,8 @@ def _conv(
 
 
 def _dense(convs: dict[str, ConvWeights], scope: str) -> layers.Layer:
+    from keras import layers
+
     w = convs[scope]
     layer = layers.Dense(w.kernel.shape[-1], name=keras_name(scope))
     layer.build((None, w.kernel.shape[2]))
@@ -67,6 +83,9 @@ def build_style_predictor(
 
     ``input_size=None`` accepts any size (its trunk then serves as a feature network).
     """
+    import keras
+    from keras import layers
+
     convs = convs if convs is not None else read_convs("arbitrary_predict.onnx")
     relu6 = layers.ReLU(max_value=6.0)
     image = keras.Input((input_size, input_size, 3), name="style_image")
@@ -99,8 +118,13 @@ def build_transformer(
 
     ``precision="bfloat16"`` runs the convolutions in bfloat16 (oneDNN AMX on CPUs that have
     it); normalization statistics and the output stay float32. ``norms`` is a
-    :class:`~nst.layers.NormPlan` mode (``report``/``given`` serve tiled inference).
+    :class:`~nst.nets.layers.NormPlan` mode (``report``/``given`` serve tiled inference).
     """
+    import keras
+    from keras import layers
+
+    from nst.nets.layers import NormPlan, ReflectionPad
+
     conv_dtype = conv_policy(precision)
     plan = NormPlan(norms)
     convs = convs if convs is not None else read_convs("arbitrary_transform.onnx")

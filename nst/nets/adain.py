@@ -15,8 +15,8 @@ import numpy as np
 
 from nst.errors import EngineUnavailable
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-DECODER_FILE = ASSETS / "adain_decoder.npz"
+DECODER_FILE = "adain_decoder.npz"  # in the package's assets (nst.runtime.assets)
+BORDER = 16  # px of mirrored context around every image the encoder sees (training crops it too)
 
 # encoder layers AdaIN can work on -> their channels and downscale factor
 LEVELS = {
@@ -67,7 +67,7 @@ def build_encoder(cut: str = DEFAULT_CUT):
     """
     import keras
 
-    from nst.magenta_net import build_style_predictor
+    from nst.nets.magenta import build_style_predictor
 
     if cut not in CUTS:
         raise ValueError(f"unknown encoder cut {cut!r}; choose from {', '.join(CUTS)}")
@@ -91,7 +91,7 @@ def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32", reflect_ev
     One level: 3x3 convolutions back up to full size. Two levels: the 1/8 features go through a
     context branch (two convolutions, the second one starting at zero) that is upsampled and
     added to the output of the 1/4 convolutions, so a two-level decoder starts out as the one-level one.
-    Each 2x step is an :class:`~nst.layers.UpsampleConv` (nearest upsampling + convolution).
+    Each 2x step is an :class:`~nst.nets.layers.UpsampleConv` (nearest upsampling + convolution).
     Coded cuts (``CODED_CUTS``) also take the style code (:func:`style_code`), from which two
     dense layers (the second starting at zero) modulate the context branch per channel (FiLM):
     AdaIN sets the features' statistics, the code lets the style choose how the coarse
@@ -101,8 +101,8 @@ def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32", reflect_ev
     import keras
     from keras import layers
 
-    from nst.layers import FeatureModulation, NearestUpsample, ReflectionPad, UpsampleConv
-    from nst.magenta_net import conv_policy
+    from nst.nets.layers import FeatureModulation, NearestUpsample, ReflectionPad, UpsampleConv
+    from nst.nets.magenta import conv_policy
 
     dtype = conv_policy(precision)
     inputs = [keras.Input((None, None, LEVELS[name][0]), name=f"features{i}") for i, name in enumerate(CUTS[cut])]
@@ -147,17 +147,21 @@ def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32", reflect_ev
 
 def save_decoder(decoder, cut: str, path: str | Path) -> int:
     """Write the decoder's weights as float16 with its encoder cut; returns the file size."""
-    path = Path(path)
+    import io
+
+    from nst.io.files import write_atomic
+
     arrays = {f"{w.path}": np.asarray(w.numpy(), np.float16) for w in decoder.weights}
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, cut=np.array(cut), **arrays)
-    tmp.replace(path)
-    return path.stat().st_size
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, cut=np.array(cut), **arrays)
+    return write_atomic(path, buffer.getvalue()).stat().st_size
 
 
-def load_decoder(path: str | Path = DECODER_FILE, precision: str = "float32"):
-    """(cut, decoder) from a weights file written by :func:`save_decoder`."""
-    path = Path(path)
+def load_decoder(path: str | Path | None = None, precision: str = "float32"):
+    """(cut, decoder) from a weights file written by :func:`save_decoder` (default: the shipped one)."""
+    from nst.runtime.assets import asset_path
+
+    path = Path(path) if path is not None else asset_path(DECODER_FILE)
     if not path.is_file():
         raise EngineUnavailable(f"AdaIN decoder weights not found: {path}")
     with np.load(path, allow_pickle=False) as stored:
@@ -185,3 +189,119 @@ def init_decoder(decoder, path: str | Path) -> list[str]:
             else:
                 kept.append(w.path)
     return kept
+
+
+def finish_picture(out, transform, band_target, alpha=1.0, source=None):
+    """(picture, band contrast it was scaled from): a decoded picture in the target colours (the
+    colour ``transform``) with the style's texture contrast per scale (nst.ops.bands), both by
+    strength; the engine's last step, and what training validates. The bands are measured on the
+    half-size picture in its new colours (box averaging and the colour transform commute), so the
+    full-size picture is read once."""
+    from keras import ops
+
+    from nst.ops.bands import contrast_change, downsample, upsample_to
+    from nst.ops.color import apply_color_transform
+
+    half = apply_color_transform(downsample(out), transform)
+    change, source = contrast_change(half, band_target, alpha, source)
+    return ops.clip(apply_color_transform(out, transform) + upsample_to(change, out), 0.0, 1.0), source
+
+
+class AdaINNetwork:
+    """Frozen encoder and trained decoder with the steps between them, as tensor functions (the
+    engine wraps them in ``tf.function``; the TFLite export traces them as they are).
+
+    Style statistics are one flat tuple: (feature mean, feature std) of each level, then colour
+    mean and covariance, then band contrast.
+    """
+
+    def __init__(self, weights: str | Path | None = None, precision: str = "float32") -> None:
+        self.precision = precision
+        self.cut, self.decoder = load_decoder(weights, precision)
+        self.factor = stride(self.cut)
+        self.levels = len(CUTS[self.cut])
+        self.coded = self.cut in CODED_CUTS
+        self.encoder = build_encoder(self.cut)
+        self.level_channels = [LEVELS[name][0] for name in CUTS[self.cut]]
+
+    def padded(self, images):
+        """Mirrored context of ``BORDER`` px around NHWC images, sides then a multiple of the stride:
+        MobileNetV2 pads its convolutions with zeros, which at the edge reads as black and the
+        decoder paints a dark frame; mirrored pixels give it real-looking context."""
+        from nst.ops.padding import mirror_pad
+
+        return mirror_pad(images, BORDER, self.factor)
+
+    def features(self, padded) -> list:
+        return encode(self.encoder, padded)
+
+    def split(self, style: tuple) -> tuple[tuple, tuple, object]:
+        """A style's statistics as (feature mean/std per level, colour mean and covariance, band contrast)."""
+        n = 2 * self.levels
+        return style[:n], style[n : n + 2], style[n + 2]
+
+    def style_statistics(self, images) -> tuple:
+        """The flat statistics tuple of a style image batch NHWC (all images pooled for colour)."""
+        from nst.ops.adain import level_statistics
+        from nst.ops.bands import band_contrast
+        from nst.ops.color import color_statistics
+
+        return (
+            *level_statistics(self.features(self.padded(images))),
+            *color_statistics(images),
+            band_contrast(images),
+        )
+
+    def transfer(self, features, content_stats, style_stats, alpha):
+        """Decode alpha * AdaIN(features) + (1 - alpha) * features at every level, clipped to [0, 1].
+
+        ``content_stats`` and ``style_stats``: (mean, std) of each level in turn, flat.
+        """
+        from keras import ops
+
+        from nst.ops.adain import adain_affine
+
+        dtype = "bfloat16" if self.precision == "bfloat16" else "float32"  # the decoder's input, as it computes
+        mixed = []
+        for i, level in enumerate(features):
+            scale, shift = adain_affine(content_stats[2 * i : 2 * i + 2], style_stats[2 * i : 2 * i + 2], alpha)
+            mixed.append(ops.cast(level, dtype) * ops.cast(scale, dtype) + ops.cast(shift, dtype))
+        if self.coded:  # the coarsest mixed features' statistics: the style's at strength 1
+            mean, std = content_stats[-2:]
+            mixed.append(style_code(mean * scale + shift, std * scale))
+        return ops.clip(self.decoder(mixed, training=False), 0.0, 1.0)
+
+    def decoded(self, features, content_stats, style: tuple, alpha, height, width):
+        """Decoder output (1xHxWx3, clipped) for the image inside the mirrored border."""
+        out = self.transfer(features, content_stats, self.split(style)[0], alpha)
+        return out[:, BORDER : BORDER + height, BORDER : BORDER + width]
+
+    def color_plan(self, out, content, style: tuple, alpha):
+        """The colour transform taking the decoded picture to the target colours: the style's,
+        mixed with the content's by alpha (``content`` None: alpha is 1, the style's alone)."""
+        from nst.ops.color import color_statistics, color_transform
+
+        target = self.split(style)[1]
+        if content is not None:
+            content_mean, content_cov = color_statistics(content)
+            target = alpha * target[0] + (1 - alpha) * content_mean, alpha * target[1] + (1 - alpha) * content_cov
+        return color_transform(color_statistics(out), target)
+
+    def finish(self, out, transform, style: tuple, alpha, source=None):
+        """(picture, band contrast it was scaled from): see :func:`finish_picture`."""
+        return finish_picture(out, transform, self.split(style)[2], alpha, source)
+
+    def whole_picture(self, content, style: tuple, alpha, with_content_colors: bool = True):
+        """One graph for a picture NHWC that fits one pass: encode, AdaIN, decode, colour, contrast.
+        ``with_content_colors`` False skips the photo's colour statistics (they play no part at alpha 1)."""
+        from nst.ops.adain import level_statistics
+
+        features = self.features(self.padded(content))
+        height, width = content.shape[1], content.shape[2]
+        if height is None:
+            import tensorflow as tf
+
+            height, width = tf.shape(content)[1], tf.shape(content)[2]
+        out = self.decoded(features, level_statistics(features), style, alpha, height, width)
+        transform = self.color_plan(out, content if with_content_colors else None, style, alpha)
+        return self.finish(out, transform, style, alpha)[0]

@@ -18,10 +18,12 @@ from urllib.parse import urlparse
 import numpy as np
 from PIL import Image
 
+from nst.engines.contract import EngineBase, PreparedStyle, Settings, check_prepared
 from nst.errors import EngineUnavailable
-from nst.magenta_engine import style_input
-from nst.network import download_blocked
-from nst.tf_runtime import import_tensorflow
+from nst.nets.magenta import style_input
+from nst.runtime.network import download_blocked
+from nst.runtime.progress import CancelToken, ProgressCallback, Reporter, check_cancel
+from nst.runtime.tf import import_tensorflow
 
 DEFAULT_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
 HANDLE_ENV = "NST_TFHUB_HANDLE"
@@ -62,13 +64,16 @@ def check_loadable(handle: str) -> None:
         raise EngineUnavailable(_offline_hint(handle, blocked))
 
 
-class HubEngine:
-    """Wraps the loaded SavedModel's ``(content_image, style_image) -> [image]`` signature."""
+class HubEngine(EngineBase):
+    """Wraps the loaded SavedModel's ``(content_image, style_image) -> [image]`` signature; a
+    prepared style is the styles' 256x256 predictor inputs and their blend weights."""
 
     name = "magenta-hub"
+    description = "Google's official Magenta model from TF-Hub (needs internet once, or a local copy)"
+    config_options = {"hub_handle": f"TF-Hub URL or local SavedModel folder (or set {HANDLE_ENV})"}
 
-    def __init__(self, handle: str | None = None) -> None:
-        self.handle = resolve_handle(handle)
+    def __init__(self, hub_handle: str | None = None) -> None:
+        self.handle = resolve_handle(hub_handle)
         check_loadable(self.handle)
         self._tf = import_tensorflow()
         try:
@@ -81,15 +86,43 @@ class HubEngine:
             lines = str(exc).strip().splitlines()
             raise EngineUnavailable(_offline_hint(self.handle, lines[0] if lines else type(exc).__name__)) from None
 
+    @classmethod
+    def cache_key(cls, hub_handle: str | None = None) -> tuple:
+        return (resolve_handle(hub_handle),)
+
+    @classmethod
+    def unavailable_reason(cls, hub_handle: str | None = None) -> str | None:
+        try:
+            check_loadable(resolve_handle(hub_handle))
+        except EngineUnavailable:
+            return "Google's model must be downloaded once, and this server has no internet connection."
+        return None
+
+    def prepare(self, styles: list[Image.Image], weights: np.ndarray) -> PreparedStyle:
+        return PreparedStyle.of(
+            self.name, images=np.stack([style_input(s) for s in styles]), weights=np.asarray(weights, np.float32)
+        )
+
     def _run(self, content: np.ndarray, style: np.ndarray) -> np.ndarray:
         tf = self._tf
         out = self._model(tf.constant(content[None]), tf.constant(style[None]))
         return np.asarray(out[0])[0]
 
-    def stylize(
-        self, content: Image.Image, styles: list[Image.Image], weights: np.ndarray, strength: float
+    def render(
+        self,
+        content: np.ndarray,
+        style: PreparedStyle,
+        settings: Settings,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
     ) -> np.ndarray:
-        pixels = np.asarray(content, dtype=np.float32) / 255.0
-        out = sum(w * self._run(pixels, style_input(s)) for w, s in zip(weights, styles, strict=True))
-        out = out[: pixels.shape[0], : pixels.shape[1]]
-        return strength * out + (1.0 - strength) * pixels
+        check_prepared(style, self.name)
+        report = Reporter(progress, len(style["weights"]), "style")
+        out = 0.0
+        for done, (weight, image) in enumerate(zip(style["weights"], style["images"], strict=True)):
+            check_cancel(cancel)
+            out = out + weight * self._run(content, image)
+            report(done + 1)
+        out = out[: content.shape[0], : content.shape[1]]
+        return settings.strength * out + (1.0 - settings.strength) * content

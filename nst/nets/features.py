@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nst.errors import EngineUnavailable
-from nst.network import download_blocked
+from nst.runtime.network import download_blocked
 
 WEIGHTS_ENV = "NST_VGG19_WEIGHTS"
 VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -75,7 +75,7 @@ def build_vgg19(weights: str):
 def build_mobilenet_trunk():
     import keras
 
-    from nst.magenta_net import build_style_predictor
+    from nst.nets.magenta import build_style_predictor
 
     predictor = build_style_predictor(input_size=None)
     predictor.trainable = False
@@ -85,7 +85,7 @@ def build_mobilenet_trunk():
 
 def load_feature_net() -> FeatureNet:
     """VGG-19 when its weights can be had, else the embedded MobileNetV2 (with a note saying so)."""
-    from nst.tf_runtime import import_tensorflow
+    from nst.runtime.tf import import_tensorflow
 
     import_tensorflow()
     source = vgg19_weights_source()

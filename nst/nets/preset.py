@@ -10,9 +10,9 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from nst.layers import NormPlan, ReflectionPad
-from nst.magenta_net import conv_policy
-from nst.onnx_weights import ConvWeights, read_convs, read_tables
+from nst.nets.layers import NormPlan, ReflectionPad
+from nst.nets.magenta import conv_policy
+from nst.nets.onnx_weights import ConvWeights, read_convs, read_tables
 
 FILENAME = "multistyle26.onnx"
 NUM_STYLES = 26
@@ -35,7 +35,7 @@ def read_weights() -> tuple[dict[str, ConvWeights], dict]:
 def build_preset_transformer(precision: str = "float32", norms: str = "measure", weights=None) -> keras.Model:
     """(content image of any size, style weights [26]) to the stylized image in [0, 1].
 
-    ``norms`` is a :class:`~nst.layers.NormPlan` mode; ``weights`` from :func:`read_weights`.
+    ``norms`` is a :class:`~nst.nets.layers.NormPlan` mode; ``weights`` from :func:`read_weights`.
     """
     conv_dtype = conv_policy(precision)
     plan = NormPlan(norms)

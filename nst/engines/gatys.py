@@ -10,36 +10,41 @@ its target's energy), so the weights mean the same whichever feature network is 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 
+from nst.engines.contract import EngineBase, PreparedStyle, Settings, check_options, check_prepared
 from nst.errors import OptionError
-from nst.images import from_array, to_array
+from nst.runtime.progress import CancelToken, ProgressCallback, Reporter
+from nst.io.images import from_array, to_array
 
 COARSE_TO_FINE_FROM = 512  # outputs this large start small (half the time at 512 px, same quality)
 COARSEST = 256
 STYLE_MAX_SIDE = 512  # style images are seen at most this large
 
 
-@dataclass(frozen=True)
-class GatysSettings:
-    iterations: int = 200
-    content_weight: float = 1.0
-    style_weight: float = 1e4  # times strength; tuned on the quality metric (benchmarks/quality.py)
-    tv_weight: float = 0.5
-    init: str = "content"  # or "noise"
-    optimizer: str = "lbfgs"  # or "adam"
-    learning_rate: float = 0.02  # Adam only
-    coarse_to_fine: bool = True
-    preview_every: int = 10
-    seed: int = 0
+def _option(default, help: str, **ui):
+    """A Gatys option with its help text (CLI) and, for those the app shows, its slider range."""
+    return field(default=default, metadata={"help": help, **ui})
 
-    def check(self) -> GatysSettings:
-        if not 1 <= self.iterations <= 10_000:
+
+@dataclass(frozen=True)
+class GatysOptions:
+    iterations: int = _option(200, "optimization steps", slider=(50, 1000, 50))
+    content_weight: float = _option(1.0, "weight of the content loss")
+    style_weight: float = _option(1e4, "weight of the style loss, times strength")  # tuned on benchmarks/quality.py
+    tv_weight: float = _option(0.5, "weight of the total variation (smoothness) loss")
+    init: str = _option("content", "start from the photo or from noise", choices=("content", "noise"))
+    optimizer: str = _option("lbfgs", "L-BFGS-B or Adam", choices=("lbfgs", "adam"))
+    learning_rate: float = _option(0.02, "Adam's step size")
+    coarse_to_fine: bool = _option(True, "optimize small first, then refine at full size")
+    preview_every: int = _option(10, "iterations between previews")
+    seed: int = _option(0, "seed of the noise start")
+
+    def check(self) -> GatysOptions:
+        if not isinstance(self.iterations, int) or not 1 <= self.iterations <= 10_000:
             raise OptionError(f"iterations must be from 1 to 10000, got {self.iterations}")
         if self.init not in ("content", "noise"):
             raise OptionError(f"init must be content or noise, got {self.init!r}")
@@ -47,21 +52,9 @@ class GatysSettings:
             raise OptionError(f"optimizer must be lbfgs or adam, got {self.optimizer!r}")
         if min(self.content_weight, self.style_weight, self.tv_weight, self.learning_rate) < 0:
             raise OptionError("Gatys weights and learning rate must be non-negative")
+        if not isinstance(self.preview_every, int) or self.preview_every < 1:
+            raise OptionError(f"preview_every must be a whole number of at least 1, got {self.preview_every}")
         return self
-
-
-@dataclass
-class GatysProgress:
-    """One report: iteration counts over all stages; ``image`` (float HxWx3) every few iterations."""
-
-    iteration: int
-    total: int
-    stage: str
-    content_loss: float
-    style_loss: float
-    tv_loss: float
-    image: np.ndarray | None
-    seconds: float
 
 
 def gram(features):
@@ -89,14 +82,21 @@ def stage_iterations(total: int, stages: int) -> list[int]:
     return [total - refine * (stages - 1)] + [refine] * (stages - 1)
 
 
-class GatysEngine:
-    """Optimization-based stylization over a feature network (VGG-19, or offline MobileNetV2)."""
+class GatysEngine(EngineBase):
+    """Optimization-based stylization over a feature network (VGG-19, or offline MobileNetV2).
+
+    A prepared style is the style images at the optimizer's style resolution (at most
+    ``STYLE_MAX_SIDE``) and their blend weights: the Gram targets depend on the output size.
+    """
 
     name = "gatys"
+    description = "Gatys optimization (2015): slowest, finest; VGG-19 features, or MobileNetV2 offline"
+    options_type = GatysOptions
+    iterative = True
 
     def __init__(self) -> None:
-        from nst.features import load_feature_net
-        from nst.tf_runtime import import_tensorflow
+        from nst.nets.features import load_feature_net
+        from nst.runtime.tf import import_tensorflow
 
         self._tf = import_tensorflow()
         self.features = load_feature_net()
@@ -131,12 +131,20 @@ class GatysEngine:
         self._value_and_grad = value_and_grad
         self._model = model
 
-    def _targets(self, content: np.ndarray, styles: list[Image.Image], blend: np.ndarray, side: int):
+    def prepare(self, styles: list[Image.Image], weights: np.ndarray) -> PreparedStyle:
+        arrays = {"weights": np.asarray(weights, np.float32)}
+        for i, style in enumerate(styles):
+            small = style.copy()
+            small.thumbnail((STYLE_MAX_SIDE, STYLE_MAX_SIDE), Image.LANCZOS)
+            arrays[f"style{i}"] = np.asarray(small, np.uint8)
+        return PreparedStyle.of(self.name, **arrays)
+
+    def _targets(self, content: np.ndarray, style: PreparedStyle, side: int):
         tf = self._tf
         content_target = self._model(content[None], training=False)[0]
         grams = None
-        for weight, style in zip(blend, styles, strict=True):
-            small = style.copy()
+        for i, weight in enumerate(style["weights"]):
+            small = Image.fromarray(style[f"style{i}"])
             small.thumbnail((min(side, STYLE_MAX_SIDE), min(side, STYLE_MAX_SIDE)), Image.LANCZOS)
             pixels = to_array(small)[None]
             # the pixels themselves count as a style layer: their Gram carries the palette
@@ -145,52 +153,54 @@ class GatysEngine:
             grams = layer_grams if grams is None else [g + h for g, h in zip(grams, layer_grams, strict=True)]
         return tf.constant(content_target), [tf.constant(g) for g in grams]
 
-    def stylize(
+    def render(
         self,
-        content: Image.Image,
-        styles: list[Image.Image],
-        weights: np.ndarray,
-        strength: float,
+        content: np.ndarray,
+        style: PreparedStyle,
+        settings: Settings,
         *,
-        settings: GatysSettings | None = None,
-        progress: Callable[[GatysProgress], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
     ) -> np.ndarray:
-        """Optimize; ``should_stop()`` ends early, keeping the best image so far."""
-        settings = (settings or GatysSettings()).check()
-        sides = stage_sides(max(content.size), settings.coarse_to_fine)
-        budgets = stage_iterations(settings.iterations, len(sides))
+        """Optimize; a cancelled token ends early, keeping the best image so far."""
+        check_prepared(style, self.name)
+        options = check_options(GatysOptions, settings.options, self.name)
+        height, width = content.shape[:2]
+        sides = stage_sides(max(height, width), options.coarse_to_fine)
+        budgets = stage_iterations(options.iterations, len(sides))
         loss_weights = np.array(
-            [settings.content_weight, settings.style_weight * strength, settings.tv_weight], np.float32
+            [options.content_weight, options.style_weight * settings.strength, options.tv_weight], np.float32
         )
-        rng = np.random.default_rng(settings.seed)
-        start, done, image = time.perf_counter(), 0, None
+        rng = np.random.default_rng(options.seed)
+        reporter = Reporter(progress, options.iterations, "iteration")
+        should_stop = (lambda: cancel.cancelled) if cancel is not None else None
+        original = from_array(content)
+        done, image = 0, None
         with self._lock:  # one optimization per engine at a time; TF graphs are shared
             for side, budget in zip(sides, budgets, strict=True):
-                scale = side / max(content.size)
-                size = (max(16, round(content.width * scale)), max(16, round(content.height * scale)))
-                target = to_array(content.resize(size, Image.LANCZOS) if size != content.size else content)
+                scale = side / max(height, width)
+                size = (max(16, round(width * scale)), max(16, round(height * scale)))
+                target = to_array(original.resize(size, Image.LANCZOS)) if size != (width, height) else content
                 if image is None:
-                    image = target.copy() if settings.init == "content" else rng.random(target.shape, np.float32)
+                    image = target.copy() if options.init == "content" else rng.random(target.shape, np.float32)
                 else:
                     image = to_array(from_array(image).resize(size, Image.BICUBIC))
-                content_target, style_targets = self._targets(target, styles, weights, side)
+                content_target, style_targets = self._targets(target, style, side)
                 stage = f"{size[0]}x{size[1]}"
 
                 def report(iteration, losses, preview, stage=stage):
-                    if progress is not None:
-                        elapsed = time.perf_counter() - start
-                        progress(GatysProgress(iteration, settings.iterations, stage, *losses, preview, elapsed))
+                    named = dict(zip(("content", "style", "tv"), losses, strict=True))
+                    reporter(iteration, stage=stage, preview=preview, losses=named)
 
-                run = self._lbfgs if settings.optimizer == "lbfgs" else self._adam
+                run = self._lbfgs if options.optimizer == "lbfgs" else self._adam
                 image, done, stopped = run(
-                    image, content_target, style_targets, loss_weights, budget, settings, report, should_stop, done
+                    image, content_target, style_targets, loss_weights, budget, options, report, should_stop, done
                 )
                 if stopped:
                     break
         out = np.clip(image, 0.0, 1.0)
-        if out.shape[:2] != (content.height, content.width):
-            out = to_array(from_array(out).resize(content.size, Image.BICUBIC))
+        if out.shape[:2] != (height, width):
+            out = to_array(from_array(out).resize((width, height), Image.BICUBIC))
         return out
 
     def _evaluate(self, image: np.ndarray, content_target, style_targets, loss_weights):
@@ -251,8 +261,3 @@ class GatysEngine:
             if should_stop is not None and should_stop():
                 return best, offset + it, True
         return best, offset + budget, False
-
-
-def with_iterations(settings: GatysSettings | None, iterations: int | None) -> GatysSettings:
-    settings = settings or GatysSettings()
-    return replace(settings, iterations=iterations) if iterations is not None else settings

@@ -7,7 +7,7 @@ import os
 import sys
 import threading
 
-from nst.stdio import stderr_silenced
+from nst.runtime.stdio import stderr_silenced
 
 _lock = threading.Lock()
 

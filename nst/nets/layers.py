@@ -5,7 +5,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-EPSILON = 1e-5  # instance norm epsilon of every graph we port
+from nst.ops.moments import EPS, channel_moments  # EPS: the instance norm epsilon of every graph we port
+
 
 
 class ReflectionPad(layers.Layer):
@@ -38,7 +39,7 @@ class Moments(layers.Layer):
     """Per-image, per-channel mean and variance over all positions: (batch, channels) each."""
 
     def call(self, x):
-        return ops.moments(ops.cast(x, "float32"), axes=[1, 2])
+        return channel_moments(x)
 
 
 class ConditionalInstanceNorm(layers.Layer):
@@ -49,7 +50,7 @@ class ConditionalInstanceNorm(layers.Layer):
     """
 
     def call(self, x, gamma, beta, mean, var):
-        scale = ops.rsqrt(var + EPSILON) * gamma
+        scale = ops.rsqrt(var + EPS) * gamma
         shift = beta - mean * scale
         return x * ops.cast(scale[:, None, None, :], x.dtype) + ops.cast(shift[:, None, None, :], x.dtype)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
 import warnings
 from pathlib import Path
 from typing import BinaryIO
@@ -18,7 +17,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nst.errors import ImageError
-from nst.stdio import stderr_silenced
+from nst.io.files import write_atomic
+from nst.runtime.stdio import stderr_silenced
 
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO | Image.Image | np.ndarray
 
@@ -199,15 +199,6 @@ def center_square(image: Image.Image, side: int) -> Image.Image:
     return image.resize((rw, rh), Image.LANCZOS).crop((left, top, left + side, top + side))
 
 
-def pad_to_multiple(array: np.ndarray, multiple: int = 4) -> np.ndarray:
-    """Reflect-pad HxWxC on the bottom and right so both sides divide ``multiple``.
-
-    Our transformers halve twice and double twice; a multiple of 4 round-trips exactly.
-    """
-    h, w = array.shape[:2]
-    return np.pad(array, ((0, -h % multiple), (0, -w % multiple), (0, 0)), mode="reflect")
-
-
 def to_array(image: Image.Image) -> np.ndarray:
     """RGB image to float32 HxWx3 in [0, 1]."""
     return np.asarray(image, dtype=np.float32) / 255.0
@@ -238,14 +229,4 @@ def encode(image: Image.Image, fmt: str = "PNG", *, quality: int = 95) -> bytes:
 
 def save(image: Image.Image, path: str | os.PathLike, *, quality: int = 95) -> Path:
     """Write atomically (temporary file, then rename): a failed run never leaves half a file."""
-    path = Path(path)
-    data = encode(image, output_format(path), quality=quality)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")  # ordinary umask permissions
-    try:
-        with open(tmp, "xb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, encode(image, output_format(path), quality=quality))

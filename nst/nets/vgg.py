@@ -17,17 +17,16 @@ from nst.errors import OptionError
 
 LAYERS = ("conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1")
 OUTPUTS = ("conv1_1", "conv2_1", "conv3_1")
-SIGMA_EPS = 1e-5
 
 
 def build_vgg_encoder(npz_path: str | Path):
     """Keras model: image NHWC in [0, 1] to [relu1_1, relu2_1, relu3_1]."""
-    from nst.tf_runtime import import_tensorflow
+    from nst.runtime.tf import import_tensorflow
 
     import_tensorflow()
     import keras
 
-    from nst.layers import ReflectionPad
+    from nst.nets.layers import ReflectionPad
 
     path = Path(npz_path)
     if not path.is_file():
@@ -52,22 +51,16 @@ def build_vgg_encoder(npz_path: str | Path):
     return model
 
 
-def mean_std(features):
-    """Per-channel mean and sigma = sqrt(var + 1e-5) over spatial positions: (N, C) each."""
-    from keras import ops
-
-    mean, var = ops.moments(features, axes=[1, 2])
-    return mean, ops.sqrt(var + SIGMA_EPS)
-
-
 def style_loss(out_features, style_features):
     """Sum over layers of mean((mu_out - mu_style)^2) + mean((sigma_out - sigma_style)^2)."""
     from keras import ops
 
+    from nst.ops.moments import calc_mean_std
+
     total = 0.0
     for o, s in zip(out_features, style_features, strict=True):
-        mo, so = mean_std(o)
-        ms, ss = mean_std(s)
+        mo, so = calc_mean_std(o, keepdims=False)
+        ms, ss = calc_mean_std(s, keepdims=False)
         total = total + ops.mean(ops.square(mo - ms)) + ops.mean(ops.square(so - ss))
     return total
 

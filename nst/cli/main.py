@@ -1,0 +1,296 @@
+"""``nst``: the command line. ``nst stylize``, ``nst sheet``, ``nst export``, ``nst train``;
+``nst PHOTO --style ...`` (and ``python -m nst PHOTO ...``) is the short form of ``nst stylize``.
+
+Every failure the user can fix (bad image, bad option, engine unavailable) ends with exit
+status 2 and exactly one line on stderr; no traceback. Engine options and settings become
+flags from the engines' own declarations, so this file names no engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import signal
+import sys
+import time
+from pathlib import Path
+
+from nst import api
+from nst.cli.progress import ProgressBar
+from nst.engines import engine_class, engine_names, get_engine
+from nst.engines.contract import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, Settings, options_from
+from nst.errors import NSTError
+from nst.io import images
+from nst.runtime.progress import Cancelled, CancelToken
+
+EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
+COMMANDS = ("stylize", "sheet", "export", "train")
+
+
+class UsageError(Exception):
+    """A command-line mistake, reported in one line."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's default prints the whole usage block
+        raise UsageError(message)
+
+
+def flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def engine_option_fields() -> dict[str, list[tuple[str, dataclasses.Field]]]:
+    """Every registered engine's options (fields with help text), by engine."""
+    fields = {}
+    for name in engine_names():
+        options_type = engine_class(name).options_type
+        if options_type is not None:
+            fields[name] = [f for f in dataclasses.fields(options_type) if "help" in f.metadata]
+    return fields
+
+
+def _option_type(field: dataclasses.Field):
+    kind = field.type if isinstance(field.type, str) else field.type.__name__
+    return {"int": int, "float": float, "str": str, "bool": bool}[kind]
+
+
+def add_engine_flags(parser: argparse.ArgumentParser) -> None:
+    """A flag group per engine with options, and the engines' configuration flags."""
+    seen: set[str] = set()
+    for engine, fields in engine_option_fields().items():
+        group = parser.add_argument_group(f"engine {engine}")
+        for field in fields:
+            if field.name in seen:
+                continue
+            seen.add(field.name)
+            kind = _option_type(field)
+            text = f"{field.metadata['help']} (default {field.default})"
+            if kind is bool:
+                group.add_argument(flag(field.name), action=argparse.BooleanOptionalAction, help=text)
+            else:
+                group.add_argument(flag(field.name), type=kind, choices=field.metadata.get("choices"), help=text)
+    for engine in engine_names():
+        for name, text in engine_class(engine).config_options.items():
+            if name not in seen:
+                seen.add(name)
+                parser.add_argument(flag(name), help=f"{text} (engine {engine})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    engines = "; ".join(f"{name}: {engine_class(name).description}" for name in engine_names())
+    parser = OneLineParser(
+        prog="nst",
+        description="Neural style transfer: repaint photos in the style of a painting. "
+        "'nst PHOTO --style PAINTING' is short for 'nst stylize PHOTO --style PAINTING'.",
+        epilog=f"Engines - {engines}.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    stylize = commands.add_parser("stylize", help="stylize photos (also the default command)", epilog=f"Engines - {engines}.")
+    stylize.add_argument("content", nargs="+", help="content photo(s)")
+    stylize.add_argument("-s", "--style", action="append", help="style image; repeat to blend")
+    stylize.add_argument("-p", "--preset", help="built-in style 0-25 or a blend like 3:0.5,12:0.5 (see: nst sheet PHOTO)")
+    stylize.add_argument("-o", "--output", help="output file (one content) or folder (several)")
+    stylize.add_argument("--engine", choices=engine_names(), help="default: magenta, or preset when --preset is given")
+    stylize.add_argument("--strength", type=float, default=1.0, help="style strength, 0 to 1 (default 1)")
+    stylize.add_argument(
+        "--size", type=int, default=DEFAULT_SIZE,
+        help=f"long side of the result in px, {MIN_SIZE} to {MAX_SIZE} (default {DEFAULT_SIZE})",
+    )  # fmt: skip
+    stylize.add_argument("--upscale", action="store_true", help="allow a result larger than the content")
+    stylize.add_argument("--preserve-color", action="store_true", help="keep the content's original colours")
+    stylize.add_argument("--weights", type=float, nargs="+", help="blend weight per --style, e.g. 0.7 0.3")
+    stylize.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    add_engine_flags(stylize)
+
+    names = ", ".join(f"{i} {name}" for i, name in enumerate(api.builtin_styles()))
+    sheet = commands.add_parser(
+        "sheet", help="all built-in styles on your photo, labelled, in one picture", epilog=f"Styles: {names}."
+    )
+    sheet.add_argument("content", help="content photo")
+    sheet.add_argument("-o", "--output", default="sheet.png", help="output file (default sheet.png)")
+    sheet.add_argument("--size", type=int, default=256, help="long side of each tile in px (default 256)")
+
+    exportable = [n for n in engine_names() if engine_class(n).export_formats]
+    export = commands.add_parser("export", help="write an engine's models for phones and low-end devices (TFLite)")
+    export.add_argument("--engine", default=exportable[0], choices=exportable, help=f"default {exportable[0]}")
+    export.add_argument("--format", default="tflite", help="model format (default tflite)")
+    export.add_argument("--float16", action="store_true", help="store weights as float16 (half the size)")
+    export.add_argument("-o", "--output", required=True, help="folder to write the models into")
+
+    commands.add_parser("train", help="train the AdaIN decoder (nst train --help)", add_help=False)
+    return parser
+
+
+def with_command(argv: list[str]) -> list[str]:
+    """``nst PHOTO ...`` means ``nst stylize PHOTO ...``: anything but a command name or a
+    top-level flag is the short form (a photo named like a command: ``nst stylize sheet ...``)."""
+    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
+        return ["stylize", *argv]
+    return argv
+
+
+def output_paths(contents: list[str], output: str | None) -> list[Path]:
+    """Where each result goes; checked before any work so a typo costs no compute."""
+    if len(contents) == 1:
+        path = Path(output) if output else Path(f"{Path(contents[0]).stem}_stylized.png")
+        if path.is_dir():
+            path = path / f"{Path(contents[0]).stem}_stylized.png"
+        images.output_format(path)
+        if not path.parent.exists():
+            raise UsageError(f"output folder {path.parent} does not exist")
+        return [path]
+    folder = Path(output or ".")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"-o {folder}: with several content images, -o must be a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    return [folder / name for name in result_names(contents)]
+
+
+def result_names(contents: list[str]) -> list[str]:
+    """``beach_stylized.png`` per input; inputs sharing a stem keep their extension apart
+    (``photo-webp_stylized.png``), and any remaining clash gets a counter."""
+    stems = [Path(c).stem for c in contents]
+    names, seen = [], set()
+    for content, stem in zip(contents, stems, strict=True):
+        suffix = Path(content).suffix.lstrip(".").lower()
+        base = f"{stem}-{suffix}" if stems.count(stem) > 1 and suffix else stem
+        name, n = f"{base}_stylized.png", 2
+        while name in seen:
+            name, n = f"{base}-{n}_stylized.png", n + 1
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def engine_choices(args: argparse.Namespace, engine: str) -> tuple[object, dict]:
+    """(options, configuration) for ``engine`` from the flags given; a flag of another engine is an error."""
+    given_options = {
+        f.name: getattr(args, f.name)
+        for fields in engine_option_fields().values()
+        for f in fields
+        if getattr(args, f.name, None) is not None
+    }
+    config = {
+        name: getattr(args, name)
+        for other in engine_names()
+        for name in engine_class(other).config_options
+        if getattr(args, name, None) is not None
+    }
+    cls = engine_class(engine)
+    for name in given_options:
+        if cls.options_type is None or name not in {f.name for f in dataclasses.fields(cls.options_type)}:
+            owners = [e for e, fields in engine_option_fields().items() if name in {f.name for f in fields}]
+            raise UsageError(f"{flag(name)} needs --engine {' or '.join(owners)}")
+    for name in config:
+        if name not in cls.config_options:
+            owners = [e for e in engine_names() if name in engine_class(e).config_options]
+            raise UsageError(f"{flag(name)} needs --engine {' or '.join(owners)}")
+    return options_from(cls.options_type, engine, given_options), config
+
+
+class StopOnInterrupt:
+    """The first Ctrl-C asks the running picture to stop (an optimizing engine keeps its best so
+    far); a second one interrupts at once."""
+
+    def __init__(self):
+        self.token = CancelToken()
+        try:
+            signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread
+            pass
+
+    def _handle(self, *_):
+        if self.token.cancelled:
+            raise KeyboardInterrupt
+        self.token.cancel()
+
+
+def run_stylize(args: argparse.Namespace) -> int:
+    if not args.style and args.preset is None:
+        raise UsageError("give a style image (--style FILE) or a built-in style (--preset N)")
+    if not 1 <= args.quality <= 100:
+        raise UsageError("--quality must be from 1 to 100")
+    engine = api.resolve_engine(args.engine, args.style or None, args.preset)
+    options, config = engine_choices(args, engine)
+    settings = Settings(args.strength, args.size, args.preserve_color, args.upscale, options)
+    targets = output_paths(args.content, args.output)
+    styles = [images.load_image(s, name=Path(s).name) for s in args.style or []]  # once, for every content
+    runner = get_engine(engine, **config)  # loaded before the first picture, so its time is its own
+    if runner.note:
+        print(f"nst: {runner.note}", file=sys.stderr)
+    style = api.prepare_style(
+        styles or None, engine=engine, preset=args.preset, style_weights=args.weights, **config
+    )
+    stop = StopOnInterrupt()
+    failures = 0
+    for index, (content, target) in enumerate(zip(args.content, targets, strict=True), start=1):
+        start = time.perf_counter()
+        bar = ProgressBar(Path(content).name)
+        try:
+            result = api.render(
+                images.load_image(content, name=Path(content).name),
+                style, settings, progress=bar, cancel=stop.token, **config,
+            )  # fmt: skip
+            bar.close()
+            images.save(result, target, quality=args.quality)
+        except Cancelled:
+            bar.close()
+            print("nst: cancelled (Ctrl-C); nothing written for this picture", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except NSTError as exc:
+            bar.close()
+            if len(args.content) == 1:
+                raise
+            failures += 1
+            print(f"[{index}/{len(args.content)}] {content}: error: {exc}", file=sys.stderr)
+            continue
+        seconds = time.perf_counter() - start
+        print(f"[{index}/{len(args.content)}] {content} -> {target} ({result.width}x{result.height}, {seconds:.1f} s)")
+        if stop.token.cancelled:
+            print("nst: stopped early (Ctrl-C); saved the best image so far", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    return EXIT_USAGE if failures else 0
+
+
+def run_sheet(args: argparse.Namespace) -> int:
+    images.output_format(args.output)
+    start = time.perf_counter()
+    sheet = api.preset_sheet(images.load_image(args.content, name=Path(args.content).name), size=args.size)
+    images.save(sheet, args.output)
+    print(f"{args.content} -> {args.output} ({len(api.builtin_styles())} styles, {time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    for path in api.export_models(args.output, args.engine, args.format, float16=args.float16):
+        print(f"{path} ({path.stat().st_size / 2**20:.2f} MiB)")
+    print(f"exported {args.engine} as {args.format} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def run(argv: list[str]) -> int:
+    argv = with_command(argv)
+    if argv[:1] == ["train"]:  # its own parser, with its own --help
+        from nst.training.train import main as train
+
+        return train(argv[1:], prog="nst train")
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        raise UsageError(f"the following arguments are required: COMMAND ({', '.join(COMMANDS)}) or PHOTO")
+    return {"stylize": run_stylize, "sheet": run_sheet, "export": run_export}[args.command](args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except (UsageError, NSTError) as exc:
+        print(f"nst: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("nst: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:  # disk full, permission denied while writing the result
+        print(f"nst: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,119 @@
+"""The ``adain`` engine: our MobileNetV2 encoder + AdaIN + trained decoder.
+
+Works in feature statistics, as the paper does, at each encoder level of the decoder's cut
+(1/4 and 1/8): several styles blend by mixing their channel means and standard deviations,
+and strength is the paper's alpha (interpolation between the content's features and the
+AdaIN target). The decoded picture then takes the style's colour mean and covariance and its
+texture contrast per scale (nst.ops.bands), mixed with the content's by alpha: per-channel
+feature statistics alone pin down neither. Above the one-pass size the statistics come from
+a downscaled pass and the image runs in tiles, like the magenta engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from nst.engines.contract import EngineBase, PreparedStyle, Settings, check_prepared
+from nst.io.images import fit, to_array
+from nst.nets.tiling import Tiling, downscaled, tiled_apply
+from nst.runtime.cache import LRUCache
+from nst.runtime.progress import CancelToken, ProgressCallback, Reporter, check_cancel
+from nst.runtime.tf import default_precision, import_tensorflow
+
+STYLE_SIDE = 512  # style images are seen at this long side (training saw 256-512 px crops' scale)
+STATS_CACHE_SIZE = 256
+
+
+class AdaINEngine(EngineBase):
+    """Frozen encoder, trained decoder; thread-safe; style statistics cached by pixel hash.
+
+    A prepared style is the blended statistics: (feature mean, feature std) per level, colour
+    mean and covariance, band contrast (:class:`nst.nets.adain.AdaINNetwork`'s layout)."""
+
+    name = "adain"
+    description = "Our AdaIN model (Huang & Belongie 2017): any style image, fastest, 1.1 MB, TFLite export"
+    export_formats = ("tflite",)
+
+    def __init__(self, weights: str | Path | None = None, precision: str | None = None, tiling: Tiling | None = None):
+        tf = import_tensorflow()
+        from nst.nets.adain import AdaINNetwork
+        from nst.ops.adain import level_statistics
+
+        self.precision = precision or default_precision()
+        self.network = net = AdaINNetwork(weights, self.precision)
+        self.tiling = tiling or Tiling()
+        relaxed = {"reduce_retracing": True}
+        self._features = tf.function(lambda x: net.features(net.padded(x)), **relaxed)
+        self._moments = tf.function(level_statistics, **relaxed)
+        self._style = tf.function(net.style_statistics, **relaxed)
+        self._decoded = tf.function(net.decoded, **relaxed)
+        self._plan = tf.function(net.color_plan, **relaxed)
+        self._finish = tf.function(net.finish, **relaxed)
+        self._whole = tf.function(net.whole_picture, **relaxed)
+        self._stats: LRUCache[tuple[np.ndarray, ...]] = LRUCache(STATS_CACHE_SIZE)
+
+    @classmethod
+    def export_models(cls, fmt: str, float16: bool = False) -> dict[str, bytes]:
+        """Two TFLite models, as a phone app uses them: style image to statistics, and photo +
+        statistics + strength to picture (see nst.export.tflite)."""
+        from nst.export.tflite import tflite_models
+        from nst.nets.adain import AdaINNetwork
+
+        import_tensorflow()
+        return tflite_models(AdaINNetwork(precision="float32"), float16)
+
+    def style_statistics(self, image: Image.Image) -> tuple[np.ndarray, ...]:
+        """The statistics tuple of one style image, seen at ``STYLE_SIDE``; once per image."""
+        fitted = fit(image, STYLE_SIDE, upscale=True)
+        key = hashlib.sha256(f"{fitted.mode}{fitted.size}".encode() + fitted.tobytes()).hexdigest()
+        return self._stats.get_or_compute(
+            key, lambda: tuple(np.asarray(v, np.float32) for v in self._style(to_array(fitted)[None]))
+        )
+
+    def prepare(self, styles: list[Image.Image], weights: np.ndarray) -> PreparedStyle:
+        from nst.ops.adain import blend_statistics
+
+        stats = blend_statistics([self.style_statistics(s) for s in styles], [float(w) for w in weights])
+        return PreparedStyle.of(self.name, **{f"s{i}": np.asarray(v, np.float32) for i, v in enumerate(stats)})
+
+    @staticmethod
+    def statistics(style: PreparedStyle) -> tuple[np.ndarray, ...]:
+        """A prepared style's statistics tuple, in the network's order."""
+        return tuple(style[f"s{i}"] for i in range(len(style.names())))
+
+    def render(
+        self,
+        content: np.ndarray,
+        style: PreparedStyle,
+        settings: Settings,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> np.ndarray:
+        """The decoded picture takes the target colour mean and covariance and the style's
+        texture contrast per scale, both by strength."""
+        check_prepared(style, self.name)
+        stats, alpha = self.statistics(style), np.float32(settings.strength)
+        height, width = content.shape[:2]
+        check_cancel(cancel)
+        if not self.tiling.needed(height, width):
+            # at full strength the photo's colours play no part
+            out = np.asarray(self._whole(content[None], stats, alpha, bool(alpha < 1)), np.float32)[0]
+            Reporter(progress, 1, "tile")(1)
+            return out
+        probe = downscaled(content, self.tiling.stats_pixels)  # statistics of a downscaled whole picture
+        features = self._features(probe[None])
+        content_stats = tuple(np.asarray(m, np.float32) for m in self._moments(features))
+        out = self._decoded(features, content_stats, stats, alpha, *probe.shape[:2])
+        transform = self._plan(out, probe[None] if alpha < 1 else None, stats, alpha)
+        _, source = self._finish(out, transform, stats, alpha)
+
+        def run_tile(tile: np.ndarray) -> np.ndarray:
+            decoded = self._decoded(self._features(tile[None]), content_stats, stats, alpha, *tile.shape[:2])
+            return np.asarray(self._finish(decoded, transform, stats, alpha, source)[0], np.float32)[0]
+
+        return tiled_apply(content, run_tile, self.tiling, progress, cancel)

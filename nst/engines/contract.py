@@ -1,0 +1,205 @@
+"""What every engine implements: ``prepare`` a style once, then ``render`` any number of pictures.
+
+A prepared style is small, immutable, hashable and serializable, so a video, a live stream or a
+remote worker computes it once and reuses it for every frame. Settings are one validated object;
+engine-specific options are a dataclass the engine names (``options_type``) and validates itself,
+so front ends never branch on an engine's name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+from PIL import Image
+
+from nst.errors import OptionError
+from nst.runtime.progress import CancelToken, ProgressCallback
+
+MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 64, 6144, 1024
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to render: strength in [0, 1], long side ``size`` in px, keep the photo's colours,
+    allow a result larger than the photo, and the engine's own ``options`` (None: its defaults)."""
+
+    strength: float = 1.0
+    size: int = DEFAULT_SIZE
+    preserve_color: bool = False
+    upscale: bool = False
+    options: Any = None
+
+    def __post_init__(self) -> None:
+        strength, size = self.strength, self.size
+        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0.0 <= strength <= 1.0:
+            raise OptionError(f"strength must be between 0 and 1, got {strength}")
+        if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or not MIN_SIZE <= size <= MAX_SIZE:
+            raise OptionError(f"size must be a whole number of pixels from {MIN_SIZE} to {MAX_SIZE}, got {size}")
+        object.__setattr__(self, "strength", float(strength))
+        object.__setattr__(self, "size", int(size))
+
+
+def check_options(options_type: type | None, options: Any, engine: str) -> Any:
+    """``options`` validated for an engine whose options are ``options_type`` (None: it has none)."""
+    if options_type is None:
+        if options is not None:
+            raise OptionError(f"engine {engine!r} takes no options")
+        return None
+    if options is None:
+        options = options_type()
+    if not isinstance(options, options_type):
+        raise OptionError(f"engine {engine!r} takes {options_type.__name__}, not {type(options).__name__}")
+    check = getattr(options, "check", None)
+    return check() if check is not None else options
+
+
+def options_from(options_type: type | None, engine: str, values: Mapping[str, Any]) -> Any:
+    """An engine's options from field values by name (the CLI's flags, the app's widgets);
+    a name the engine does not have is an :class:`OptionError`."""
+    if not values:
+        return None
+    known = {f.name for f in dataclasses.fields(options_type)} if options_type is not None else set()
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise OptionError(f"{unknown[0]} is not a setting of engine {engine!r}")
+    return options_type(**values)
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedStyle:
+    """A style ready to render with one engine: named arrays (style vector, feature statistics,
+    built-in style weights, style pixels), read-only. Equal and hashed by content."""
+
+    engine: str
+    arrays: tuple[tuple[str, np.ndarray], ...]
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        frozen = []
+        digest = hashlib.sha256(self.engine.encode())
+        for name, value in self.arrays:
+            array = np.array(value, copy=True)
+            array.flags.writeable = False
+            frozen.append((name, array))
+            digest.update(f"{name}{array.dtype.str}{array.shape}".encode())
+            digest.update(np.ascontiguousarray(array).tobytes())
+        object.__setattr__(self, "arrays", tuple(frozen))
+        object.__setattr__(self, "key", digest.hexdigest())
+
+    @classmethod
+    def of(cls, engine: str, **arrays: np.ndarray) -> PreparedStyle:
+        return cls(engine, tuple(arrays.items()))
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        for key, value in self.arrays:
+            if key == name:
+                return value
+        raise KeyError(name)
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.arrays]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PreparedStyle) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"PreparedStyle({self.engine!r}, {', '.join(self.names())}, key={self.key[:12]})"
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for _, a in self.arrays)
+
+    def to_bytes(self) -> bytes:
+        """An ``.npz`` archive (no pickles) that :meth:`from_bytes` reads back."""
+        buffer = io.BytesIO()
+        header = json.dumps({"format": FORMAT_VERSION, "engine": self.engine, "names": self.names()})
+        np.savez(buffer, __header__=np.array(header), **{f"a{i}": a for i, (_, a) in enumerate(self.arrays)})
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> PreparedStyle:
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+                header = json.loads(str(stored["__header__"]))
+                if header.get("format") != FORMAT_VERSION:
+                    raise OptionError(f"prepared style format {header.get('format')} is not {FORMAT_VERSION}")
+                names = header["names"]
+                return cls(str(header["engine"]), tuple((n, stored[f"a{i}"]) for i, n in enumerate(names)))
+        except OptionError:
+            raise
+        except Exception:  # not an archive, or not ours: one line, whatever numpy raised
+            raise OptionError("not a prepared style (expected the bytes of PreparedStyle.to_bytes)") from None
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """The contract. ``takes`` is ``"images"`` (style images) or ``"builtin"`` (choices among
+    ``builtin_styles``); ``options_type`` is the engine's options dataclass or None."""
+
+    name: ClassVar[str]
+    takes: ClassVar[str]
+    options_type: ClassVar[type | None]
+    builtin_styles: ClassVar[tuple[str, ...]]
+
+    def prepare(self, styles: Sequence[Image.Image | int], weights: np.ndarray) -> PreparedStyle:
+        """Style images (or built-in style indices) and normalized blend weights to a prepared style."""
+
+    def render(
+        self,
+        content: np.ndarray,
+        style: PreparedStyle,
+        settings: Settings,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> np.ndarray:
+        """Float HxWx3 content in [0, 1], already at output size, to the float HxWx3 result."""
+
+
+def check_prepared(style: PreparedStyle, engine: str) -> None:
+    if not isinstance(style, PreparedStyle):
+        raise OptionError(f"expected a PreparedStyle, got {type(style).__name__}")
+    if style.engine != engine:
+        raise OptionError(f"this style was prepared for engine {style.engine!r}, not {engine!r}")
+
+
+class EngineBase:
+    """Defaults for the parts of the contract most engines leave alone."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    takes: ClassVar[str] = "images"
+    options_type: ClassVar[type | None] = None
+    builtin_styles: ClassVar[tuple[str, ...]] = ()
+    # engine configuration given when it is built (e.g. which model to load): name -> help text
+    config_options: ClassVar[Mapping[str, str]] = {}
+    note: str | None = None  # one line front ends show the user (e.g. a fallback in use)
+    # renders by optimizing: progress carries previews, and cancelling keeps the best picture so far
+    iterative: ClassVar[bool] = False
+    export_formats: ClassVar[tuple[str, ...]] = ()  # model formats for phones and other runtimes
+
+    @classmethod
+    def export_models(cls, fmt: str, float16: bool = False) -> dict[str, bytes]:
+        """{file name: contents} of the engine's models in ``fmt`` (one of ``export_formats``)."""
+        raise OptionError(f"engine {cls.name!r} does not export models")
+
+    @classmethod
+    def cache_key(cls, **config: Any) -> tuple:
+        """What tells two configurations of this engine apart (one loaded instance each)."""
+        return tuple(sorted(config.items()))
+
+    @classmethod
+    def unavailable_reason(cls, **config: Any) -> str | None:
+        """Why the engine cannot run on this host (one plain sentence), checked without loading it."""
+        return None

@@ -1,0 +1,93 @@
+"""Progress reports and cancellation, the same for every engine and every front end."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nst.errors import NSTError, OptionError
+
+
+class Cancelled(NSTError):
+    """A render was cancelled before it produced a usable picture."""
+
+
+class CancelToken:
+    """Set from any thread (a Cancel button, Ctrl-C, a closed connection); engines check it
+    between tiles or iterations."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+def check_cancel(cancel: CancelToken | None) -> None:
+    """Raise :class:`Cancelled` if the token says stop (engines call it between units of work)."""
+    if cancel is not None and cancel.cancelled:
+        raise Cancelled("cancelled")
+
+
+def as_cancel_token(cancel: CancelToken | Callable[[], bool] | None) -> CancelToken | None:
+    """A token from a token, or from a ``should_stop()`` callable (polled when engines check)."""
+    if cancel is None or isinstance(cancel, CancelToken):
+        return cancel
+    if not callable(cancel):
+        raise OptionError("cancel must be a CancelToken or a function returning True to stop")
+
+    class Polled(CancelToken):
+        @property
+        def cancelled(self) -> bool:
+            return bool(cancel())
+
+    return Polled()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One report: ``done`` of ``total`` units (tiles or iterations); ``preview`` (float HxWx3)
+    now and then, ``losses`` where the engine optimizes."""
+
+    done: int
+    total: int
+    unit: str
+    seconds: float
+    stage: str = ""
+    preview: np.ndarray | None = None
+    losses: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.done / max(1, self.total))
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Estimated time to go, from the rate so far (None before the first unit)."""
+        if self.done <= 0:
+            return None
+        return self.seconds * (self.total - self.done) / self.done
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class Reporter:
+    """Turns an engine's "n of total done" into :class:`Progress` calls, with the elapsed time."""
+
+    def __init__(self, callback: ProgressCallback | None, total: int, unit: str) -> None:
+        self.callback, self.total, self.unit = callback, max(1, total), unit
+        self.start = time.perf_counter()
+
+    def __call__(self, done: int, **details: Any) -> None:
+        if self.callback is not None:
+            self.callback(Progress(done, self.total, self.unit, time.perf_counter() - self.start, **details))
