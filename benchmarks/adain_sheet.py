@@ -1,7 +1,7 @@
 """Side-by-side sheet: photo | style | magenta | adain | adain with the photo's colours.
 
-    python benchmarks/adain_sheet.py -o assets/adain_sheet.jpg          # our own drawn pictures (README)
-    python benchmarks/adain_sheet.py --data ../shared/data --pairs 8 -o artifacts/adain_validation.jpg
+    python -m benchmarks.adain_sheet -o assets/adain_sheet.jpg          # our own drawn pictures (README)
+    python -m benchmarks.adain_sheet --data ../shared/data --pairs 8 -o artifacts/adain_validation.jpg
 
 With ``--data``, the pairs are the quality benchmark's validation pairs; that sheet is for
 looking at, never for committing (the data must not enter the project).
@@ -10,17 +10,12 @@ looking at, never for committing (the data must not enter the project).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from figures import grid  # noqa: E402
-
-import nst  # noqa: E402
-from nst.io.examples import example_painting, example_photo  # noqa: E402
-from nst.io.images import fit  # noqa: E402
+import nst
+from benchmarks.figures import grid
+from nst.io.examples import example_painting, example_photo
+from nst.io.images import fit
 
 SIDE = 512
 

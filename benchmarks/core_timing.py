@@ -1,6 +1,6 @@
 """Time ``nst.stylize`` on the embedded engine at 1024 and 2048 px; print a Markdown table.
 
-    python benchmarks/core_timing.py [--runs 5] >> benchmarks/RESULTS-core.md
+    python -m benchmarks.core_timing [--runs 5] >> benchmarks/RESULTS-core.md
 
 First call includes building the graph for that size; warm is the median of later calls.
 Style vectors are cached, so warm calls time the transformer plus image conversion.
@@ -12,14 +12,10 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import nst  # noqa: E402
-from nst.io.examples import example_painting, example_photo  # noqa: E402
+import nst
+from nst.io.examples import example_painting, example_photo
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Long fuzz run of the image loader: random mutations of real files for N minutes.
 
-    python benchmarks/fuzz_images.py --minutes 5        # writes benchmarks/RESULTS-fuzz.md
+    python -m benchmarks.fuzz_images --minutes 5        # writes benchmarks/RESULTS-fuzz.md
 
 Each case runs `nst.load_image`; anything but success or `nst.ImageError` is a finding, and
 so is a case slower than 5 s. Seeds are our own pictures in six formats.
@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
 import traceback
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+import nst
+from tests.helpers.hostile import fuzz_seeds
 
-from test_fuzz import SEEDS  # noqa: E402
-
-import nst  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]  # the checkout, for results files
+SEEDS = fuzz_seeds()
 
 
 def mutate(rng: random.Random, data: bytes) -> bytes:
@@ -75,7 +72,7 @@ def main() -> None:
     report = [
         "# Image loader fuzz run (issue 8)",
         "",
-        f"Command: `python benchmarks/fuzz_images.py --minutes {args.minutes:g} --seed {args.seed}` "
+        f"Command: `python -m benchmarks.fuzz_images --minutes {args.minutes:g} --seed {args.seed}` "
         f"({time.strftime('%Y-%m-%d')}). Mutations (bit flips, overwrites, truncation, insertion, huge numbers, "
         "splices) of our own 48x40 picture saved as PNG, JPEG, GIF, WebP, BMP and TIFF.",
         "",

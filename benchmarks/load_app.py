@@ -1,6 +1,6 @@
 """Steady load on the running app over loopback, from real browser sessions.
 
-    python benchmarks/load_app.py --users 4 --minutes 3     # writes benchmarks/RESULTS-load.md
+    python -m benchmarks.load_app --users 4 --minutes 3     # writes benchmarks/RESULTS-load.md
 
 Starts `streamlit run app.py` on a free 127.0.0.1 port (with the app's result cache off,
 NST_RESULT_CACHE=0, so every request is computed), opens USERS Chromium sessions, and has
@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+ROOT = Path(__file__).resolve().parents[1]  # the checkout, for results files
 
 
 def rss_mib(pid: int) -> float:
@@ -113,7 +110,7 @@ def main() -> None:
     lines = [
         "# App under steady load (issue 8)",
         "",
-        f"Command: `python benchmarks/load_app.py --users {args.users} --minutes {args.minutes:g} --size {args.size}` "
+        f"Command: `python -m benchmarks.load_app --users {args.users} --minutes {args.minutes:g} --size {args.size}` "
         f"({time.strftime('%Y-%m-%d')}, 2-core machine, server and {args.users} Chromium sessions on 127.0.0.1).",
         f"Each session stylizes its own {args.size}x{args.size * 3 // 4} photo over and over with a new strength "
         "(result cache off); time = Stylize pressed to the new result on the page.",

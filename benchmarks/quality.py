@@ -1,6 +1,6 @@
 """Quality metric of issues 5 and 6 on held-out content/style pairs; results to a Markdown table.
 
-    python benchmarks/quality.py --data ../shared/data \
+    python -m benchmarks.quality --data ../shared/data \
         --vgg ../shared/data/weights/vgg19_normalised_relu3_1/vgg19_normalised_relu3_1_encoder.npz \
         --engines identity magenta adain gatys --pairs 40 --gatys-pairs 8
 
@@ -17,20 +17,18 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import nst
+from nst.io.images import fit, to_array
+from nst.nets.vgg import build_vgg_encoder, content_loss, style_loss
+from nst.training.data import image_files, split
 
-import nst  # noqa: E402
-from nst.training.data import image_files, split  # noqa: E402
-from nst.io.images import fit, to_array  # noqa: E402
-from nst.nets.vgg import build_vgg_encoder, content_loss, style_loss  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]  # the checkout, for results files
 
 OUTPUT_SIDE = 512
 
@@ -85,7 +83,7 @@ def main() -> None:
     lines = [
         "# Quality metric (issues 5 and 6)",
         "",
-        f"Command: `python benchmarks/quality.py --data DATA --vgg VGG_NPZ --engines {' '.join(args.engines)} "
+        f"Command: `python -m benchmarks.quality --data DATA --vgg VGG_NPZ --engines {' '.join(args.engines)} "
         f"--pairs {args.pairs} --gatys-pairs {args.gatys_pairs}` ({time.strftime('%Y-%m-%d')}, 2-core machine).",
         "Validation pairs of `nst.training.data.split` (fixed seed); output 512 px long side; lower is better.",
         "",

@@ -1,20 +1,15 @@
 """Make the README figure from our own example pictures: photo | painting | result | keep colours.
 
-python benchmarks/readme_figure.py assets/readme_example.jpg
+python -m benchmarks.readme_figure assets/readme_example.jpg
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from figures import grid  # noqa: E402
-
-import nst  # noqa: E402
-from nst.io.examples import example_painting, example_photo  # noqa: E402
+import nst
+from benchmarks.figures import grid
+from nst.io.examples import example_painting, example_photo
 
 
 def main(out: str) -> None:

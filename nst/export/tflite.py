@@ -13,6 +13,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+
 def tflite_models(network, float16: bool = False) -> dict[str, bytes]:
     """{file name: TFLite flatbuffer} for an :class:`~nst.nets.adain.AdaINNetwork`."""
     from nst.runtime.tf import import_tensorflow

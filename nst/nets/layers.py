@@ -8,7 +8,6 @@ from keras import layers, ops
 from nst.ops.moments import EPS, channel_moments  # EPS: the instance norm epsilon of every graph we port
 
 
-
 class ReflectionPad(layers.Layer):
     """Mirror padding before each convolution, as the original networks use (no border seams).
 

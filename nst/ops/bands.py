@@ -91,3 +91,14 @@ def match_band_contrast(pixels, target, alpha=1.0, source=None, clip: bool = Tru
     change, _ = contrast_change(downsample(pixels), target, alpha, source)
     out = pixels + upsample_to(change, pixels)
     return ops.clip(out, 0.0, 1.0) if clip else out
+
+
+def match_each_band_contrast(pictures, styles):
+    """Each picture of a batch with its own style's band contrast, unclipped and differentiable:
+    the engine's band step as training losses see it."""
+    import tensorflow as tf
+
+    def one(pair):
+        return match_band_contrast(pair[0][None], band_contrast(pair[1][None]), clip=False)[0]
+
+    return tf.map_fn(one, (pictures, styles), fn_output_signature=tf.float32)

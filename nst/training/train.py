@@ -126,9 +126,9 @@ class Trainer:
     def _targets(self, content, style) -> list:
         """The decoder's inputs: AdaIN targets, one per level of the cut (then the style code for
         a coded cut)."""
+        from nst.nets.adain import CODED_CUTS, style_code
         from nst.ops.adain import adaptive_instance_normalization
         from nst.ops.moments import calc_mean_std
-        from nst.nets.adain import CODED_CUTS, style_code
 
         targets, stats = [], None
         for c, s in zip(self._encode(content), self._encode(style), strict=True):
@@ -142,19 +142,6 @@ class Trainer:
 
         return self.decoder(targets, training=training)[:, BORDER:-BORDER, BORDER:-BORDER]
 
-    @staticmethod
-    def _with_band_contrast(out, style):
-        """Each picture with its style's band contrast (nst.ops.bands), unclipped: the engine's
-        step, differentiable, for the losses."""
-        import tensorflow as tf
-
-        from nst.ops.bands import band_contrast, match_band_contrast
-
-        def one(pair):
-            return match_band_contrast(pair[0][None], band_contrast(pair[1][None]), clip=False)[0]
-
-        return tf.map_fn(one, (out, style), fn_output_signature=tf.float32)
-
     def _engine_picture(self, targets, style):
         """What the engine shows at strength 1: the output clipped, with the style's colour mean and
         covariance and band contrast (nst.ops.bands). Only for validation: with the colour step inside
@@ -162,9 +149,9 @@ class Trainer:
         and training diverged."""
         import tensorflow as tf
 
-        from nst.ops.color import color_statistics, color_transform
         from nst.nets.adain import finish_picture
         from nst.ops.bands import band_contrast
+        from nst.ops.color import color_statistics, color_transform
 
         out = tf.clip_by_value(self._decode(targets, training=False), 0.0, 1.0)
 
@@ -184,7 +171,9 @@ class Trainer:
         levels = len(CUTS[self.cut])  # the targets; then a coded cut's style code
         out = self._decode(targets, training=True)
         if self.bands:
-            out = self._with_band_contrast(out, style)
+            from nst.ops.bands import match_each_band_contrast
+
+            out = match_each_band_contrast(out, style)
         vgg_out = self.vgg(out)
         losses = {
             "content": sum(

@@ -7,8 +7,9 @@ import struct
 import zlib
 
 import numpy as np
-from conftest import landscape
 from PIL import Image
+
+from tests.helpers.pictures import landscape
 
 
 def _save(image: Image.Image, fmt: str, **options) -> bytes:
@@ -85,3 +86,14 @@ def valid_files() -> dict[str, tuple[bytes, tuple[int, int]]]:
         "photo.tiff": (_save(photo, "TIFF"), (240, 160)),
         "big.jpg": (_save(landscape(6000, 4000), "JPEG", quality=85), (6000, 4000)),
     }
+
+
+def fuzz_seeds() -> list[bytes]:
+    """A small valid file of each input format: where the fuzzers start from."""
+    photo = landscape(48, 40)
+    out = []
+    for fmt, options in (("PNG", {}), ("JPEG", {"quality": 80}), ("GIF", {}), ("WEBP", {}), ("BMP", {}), ("TIFF", {})):
+        buffer = io.BytesIO()
+        photo.save(buffer, fmt, **options)
+        out.append(buffer.getvalue())
+    return out

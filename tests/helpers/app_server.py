@@ -10,9 +10,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT
+
 CHROMIUM = "/usr/bin/chromium"
 # The closed network refuses Chromium's background connections; these keep it quiet and fast.
 CHROMIUM_FLAGS = [

@@ -7,10 +7,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from conftest import landscape, painting
 
 import nst
-from nst.runtime.slots import InferenceSlots
+from nst.runtime.slots import InferenceSlots, inference_slots
+from tests.helpers.pictures import landscape, painting
 
 
 def test_eight_threads_match_sequential_results():
@@ -56,23 +56,32 @@ def test_slots_bound_concurrency_and_report_the_queue():
 
 
 def test_stylize_reports_queueing(style_image):
-    from nst import slots as slot_module
+    """Every slot busy, as if other users were being served: the next call is told it waits."""
+    held = inference_slots()
+    release, entered = threading.Event(), threading.Barrier(held.count + 1)
 
+    def busy_user():
+        with held.hold():
+            entered.wait()
+            release.wait(timeout=60)
+
+    users = [threading.Thread(target=busy_user) for _ in range(held.count)]
+    for user in users:
+        user.start()
+    entered.wait(timeout=30)
     positions: list[int] = []
-    held = slot_module.inference_slots()
-    for _ in range(held.count):  # every slot busy, as if other users were being served
-        held._free.acquire()
+    worker = threading.Thread(
+        target=lambda: nst.stylize(landscape(96, 64), style_image, size=96, on_queue=positions.append)
+    )
     try:
-        worker = threading.Thread(
-            target=lambda: nst.stylize(landscape(96, 64), style_image, size=96, on_queue=positions.append)
-        )
         worker.start()
         deadline = time.monotonic() + 10
         while not positions and time.monotonic() < deadline:
             time.sleep(0.01)
         assert positions == [1]
     finally:
-        for _ in range(held.count):
-            held._free.release()
+        release.set()
+        for user in users:
+            user.join(timeout=10)
     worker.join(timeout=60)
     assert not worker.is_alive()

@@ -8,12 +8,13 @@ issue's bound of 0.01.
 from __future__ import annotations
 
 import numpy as np
-import onnx_reference as ref
 import pytest
-from conftest import landscape, painting
 
+from nst.engines.contract import PreparedStyle, Settings
 from nst.io.images import to_array
 from nst.nets.magenta import style_input
+from tests.helpers import onnx_reference as ref
+from tests.helpers.pictures import landscape, painting
 
 SIDE = 384  # the ONNX graphs' fixed content size
 CASES = [(landscape(SIDE, SIDE, seed=0), painting(1)), (landscape(SIDE, SIDE, seed=3), painting(5))]
@@ -33,6 +34,11 @@ def sessions():
         for name in ("predict", "transform")
         for exact in (True, False)
     }
+
+
+def transform(engine, pixels: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """The engine's transformer on a given style vector (a prepared style is just that vector)."""
+    return engine.render(pixels, PreparedStyle.of("magenta", vector=vector), Settings())
 
 
 def mae(a: np.ndarray, b: np.ndarray) -> float:
@@ -57,11 +63,11 @@ def test_transformer_matches_onnxruntime(magenta, magenta_f32, sessions, case):
     content, style = CASES[case]
     vector = ref.run(sessions["predict", False], style_input(style)[None]).reshape(100)
     pixels = to_array(content)
-    ours = magenta.transform(pixels, vector)
+    ours = transform(magenta, pixels, vector)
     exact = ref.run(sessions["transform", True], pixels[None], vector)[0]
     int8 = ref.run(sessions["transform", False], pixels[None], vector)[0]
     assert ours.shape == (SIDE, SIDE, 3)
-    assert mae(magenta_f32.transform(pixels, vector), exact) <= 1e-3  # float32: the port is exact
+    assert mae(transform(magenta_f32, pixels, vector), exact) <= 1e-3  # float32: the port is exact
     assert mae(ours, exact) <= 0.01  # default precision
     assert mae(ours, int8) <= 0.1  # measured 0.03-0.06: int8 activation rounding, see module doc
     other_vector = ref.run(sessions["predict", False], style_input(CASES[1 - case][1])[None]).reshape(100)

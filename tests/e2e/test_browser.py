@@ -9,9 +9,11 @@ import os
 from pathlib import Path
 
 import pytest
-from app_server import CHROMIUM, CHROMIUM_FLAGS, running_app
-from conftest import ROOT, landscape, painting
 from PIL import Image
+
+from tests.helpers import ROOT
+from tests.helpers.app_server import CHROMIUM, CHROMIUM_FLAGS, running_app
+from tests.helpers.pictures import landscape, painting
 
 SHOTS = ROOT / "artifacts" / "screenshots"
 

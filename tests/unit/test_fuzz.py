@@ -6,27 +6,14 @@ is the long one (results in benchmarks/RESULTS-fuzz.md).
 
 from __future__ import annotations
 
-import io
-
-from conftest import landscape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
 import nst
+from tests.helpers.hostile import fuzz_seeds
 
-
-def seeds() -> list[bytes]:
-    photo = landscape(48, 40)
-    out = []
-    for fmt, options in (("PNG", {}), ("JPEG", {"quality": 80}), ("GIF", {}), ("WEBP", {}), ("BMP", {}), ("TIFF", {})):
-        buffer = io.BytesIO()
-        photo.save(buffer, fmt, **options)
-        out.append(buffer.getvalue())
-    return out
-
-
-SEEDS = seeds()
+SEEDS = fuzz_seeds()
 
 
 @st.composite

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import landscape
 
 import nst
-from nst.ops.color import rgb_to_ycbcr
 from nst.io.images import to_array
+from nst.ops.color import rgb_to_ycbcr
+from tests.helpers.pictures import landscape
 
 
 def mae(a, b) -> float:
@@ -34,14 +34,27 @@ def test_upscale_on_request(content_image, style_image):
 
 
 def test_large_output_in_one_pass(style_image):
-    """No fixed 384 px step: a 4096 px result comes from one full-resolution pass."""
-    out = nst.stylize(landscape(4096, 2304), style_image, size=4096)
-    assert out.size == (4096, 2304)
+    """No fixed 384 px step: a 2048 px result comes from one full-resolution pass."""
+    reports = []
+    out = nst.stylize(landscape(2048, 1536), style_image, size=2048, progress=reports.append)
+    assert out.size == (2048, 1536) and [(r.done, r.total) for r in reports] == [(1, 1)]
     pixels = np.asarray(out, np.float32)
     assert pixels.std() > 10  # a real picture, not a flat fill
-    # no seam: neighbouring columns across any 384/512 px boundary differ like any other pair
     column_steps = np.abs(np.diff(pixels, axis=1)).mean(axis=(0, 2))
-    assert column_steps[[383, 511, 1023, 2047]].max() < 3 * np.median(column_steps) + 5
+    assert column_steps[[383, 511, 1023]].max() < 3 * np.median(column_steps) + 5
+
+
+def test_huge_output_in_tiles_without_seams_at_the_joints(style_image):
+    """4096x2304 is over the one-pass size: six tiles of 1536 px, joints at 1536 and 3072 px across
+    and 1536 px down; neighbouring pixels across a joint differ like any other pair."""
+    reports = []
+    out = nst.stylize(landscape(4096, 2304), style_image, size=4096, progress=reports.append)
+    assert out.size == (4096, 2304) and [r.done for r in reports] == [1, 2, 3, 4, 5, 6]
+    pixels = np.asarray(out, np.float32)
+    column_steps = np.abs(np.diff(pixels, axis=1)).mean(axis=(0, 2))
+    row_steps = np.abs(np.diff(pixels, axis=0)).mean(axis=(1, 2))
+    assert column_steps[[1535, 3071]].max() < 2 * np.median(column_steps) + 2
+    assert row_steps[1535] < 2 * np.median(row_steps) + 2
 
 
 def test_style_changes_the_picture(content_image, style_image, second_style):
@@ -50,12 +63,12 @@ def test_style_changes_the_picture(content_image, style_image, second_style):
     assert mae(a, content_image) > 0.05 and mae(a, b) > 0.03
 
 
-def test_strength_interpolates_in_style_space(magenta, content_image, style_image):
+def test_strength_interpolates_in_style_space(content_image, style_image):
     full = nst.stylize(content_image, style_image, size=320)
     none = nst.stylize(content_image, style_image, size=320, strength=0.0)
     half = nst.stylize(content_image, style_image, size=320, strength=0.5)
-    own = magenta.transform(to_array(content_image), magenta.style_vector(content_image))
-    assert mae(none, own * 255) < 0.01  # strength 0 is the content's own style vector, not the raw photo
+    own = nst.render(content_image, nst.prepare_style(content_image), nst.Settings(size=320))
+    assert mae(none, own) < 0.01  # strength 0 is the content's own style vector, not the raw photo
     assert mae(half, full) > 0.01 and mae(half, none) > 0.01
     pixel_fade = (np.asarray(full, np.float32) + np.asarray(none, np.float32)) / 2
     assert mae(half, pixel_fade) > 0.005  # not a cross-fade of the two pictures
@@ -80,9 +93,29 @@ def test_preserve_color_keeps_content_chroma(content_image, style_image):
     assert np.abs(luma(kept) - luma(plain)).mean() < 0.02
 
 
-def test_style_vector_computed_once_per_image(magenta, style_image):
-    first = magenta.style_vector(style_image.copy())
-    assert magenta.style_vector(style_image.copy()) is first  # same pixels, new object: cached
+def test_a_style_prepared_once_renders_what_stylize_gives(content_image, style_image, second_style):
+    style = nst.prepare_style([style_image, second_style], style_weights=[0.7, 0.3])
+    again = nst.PreparedStyle.from_bytes(style.to_bytes())  # as a remote worker gets it
+    assert again == style and hash(again) == hash(style) and style.engine == "magenta"
+    settings = nst.Settings(strength=0.8, size=256, preserve_color=True)
+    rendered = nst.render(content_image, again, settings)
+    styles = [style_image, second_style]
+    direct = nst.stylize(content_image, styles, style_weights=[0.7, 0.3], strength=0.8, size=256, preserve_color=True)
+    assert np.array_equal(np.asarray(rendered), np.asarray(direct))
+    assert nst.prepare_style(style_image) != style
+
+
+def test_cancel_stops_a_tiled_render_before_the_next_tile(style_image):
+    token = nst.CancelToken()
+    reports = []
+
+    def cancel_after_first(report):
+        reports.append(report)
+        token.cancel()
+
+    with pytest.raises(nst.Cancelled):
+        nst.stylize(landscape(4096, 2304), style_image, size=4096, progress=cancel_after_first, cancel=token)
+    assert [r.done for r in reports] == [1]
 
 
 @pytest.mark.parametrize(
@@ -95,6 +128,8 @@ def test_style_vector_computed_once_per_image(magenta, style_image):
         ({"engine": "nope"}, "unknown engine"),
         ({"style_weights": [1, 2, 3]}, "3 style weights for 1"),
         ({"style_weights": [-1]}, "non-negative"),
+        ({"iterations": 5}, "iterations is not a setting of engine 'magenta'"),
+        ({"preset": 3}, "give a preset or style images, not both"),
     ],
 )
 def test_bad_settings_raise_one_line(content_image, style_image, kwargs, message):

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
-from conftest import ROOT, landscape, painting
 from PIL import Image
 
-
-def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NST_OFFLINE": "1"}  # tests never download
-    return subprocess.run(
-        [sys.executable, "-m", "nst", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=300,
-        env=env,
-    )
+from tests.helpers.cli import run_cli
+from tests.helpers.pictures import landscape, painting
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import landscape, painting
-from test_cli import run_cli
 
 import nst
-from nst.ops.adain import blend_statistics, color_statistics
 from nst.engines.adain import AdaINEngine
-from nst.nets.adain import CUTS, DECODER_FILE, build_decoder, init_decoder, load_decoder, save_decoder
-from nst.ops.color import rgb_to_ycbcr
+from nst.engines.contract import Settings
 from nst.io.images import to_array
+from nst.nets.adain import BORDER, CUTS, DECODER_FILE, build_decoder, init_decoder, load_decoder, save_decoder
+from nst.nets.tiling import Tiling
+from nst.ops.adain import blend_statistics, level_statistics
+from nst.ops.color import color_statistics, rgb_to_ycbcr
+from nst.runtime.assets import asset_path
 from nst.runtime.tf import import_tensorflow
+from tests.helpers.cli import run_cli
+from tests.helpers.pictures import landscape, painting
 
 
 @pytest.fixture(scope="module")
@@ -21,22 +24,34 @@ def engine() -> AdaINEngine:
     return AdaINEngine(precision="float32")
 
 
+def features(engine: AdaINEngine, pixels: np.ndarray) -> list:
+    net = engine.network
+    return net.features(net.padded(pixels[None]))
+
+
 def statistics_distance(engine: AdaINEngine, pixels: np.ndarray, stats) -> float:
     """How far an image's encoder statistics (mean and std of every level) are from the given ones."""
-    own = engine._mean_std(engine._features(pixels))
+    own = [np.asarray(m) for m in level_statistics(features(engine, pixels))]
     return float(sum(np.mean(np.abs(a - b)) for a, b in zip(own, stats[: len(own)], strict=True)))
 
 
+def stylize(engine: AdaINEngine, content, styles, weights, strength: float) -> np.ndarray:
+    prepared = engine.prepare(styles, np.asarray(weights, np.float32))
+    return engine.render(to_array(content), prepared, Settings(strength=strength))
+
+
 def test_the_shipped_decoder_works_on_two_encoder_levels(engine):
-    assert engine.cut == "two_level_coded" and engine.levels == 2 and engine.coded
+    net = engine.network
+    assert net.cut == "two_level_coded" and net.levels == 2 and net.coded
     stats = engine.style_statistics(painting(3))
     shapes = [s.shape for s in stats]
     assert shapes == [(1, 1, 1, 144)] * 2 + [(1, 1, 1, 192)] * 2 + [(3,), (3, 3), (3, 3)], shapes
 
 
 def test_shipped_weights_are_small_float16_and_name_their_cut():
-    assert DECODER_FILE.stat().st_size <= 5 * 2**20
-    with np.load(DECODER_FILE, allow_pickle=False) as stored:
+    shipped = asset_path(DECODER_FILE)
+    assert shipped.stat().st_size <= 5 * 2**20
+    with np.load(shipped, allow_pickle=False) as stored:
         assert str(stored["cut"]) in CUTS
         kernels = [stored[k] for k in stored.files if k != "cut"]
     assert kernels and all(k.dtype == np.float16 for k in kernels)
@@ -45,14 +60,12 @@ def test_shipped_weights_are_small_float16_and_name_their_cut():
 def test_zero_padded_large_maps_change_only_the_cropped_border(engine):
     """The decoder pads its 1/2-size maps with zeros (speed): the picture inside the mirrored
     border the engine crops is the textbook all-reflection decoder's, and the border does differ."""
-    from nst.engines.adain import BORDER
-
-    textbook = build_decoder(engine.cut, "float32", reflect_everywhere=True)
-    assert init_decoder(textbook, DECODER_FILE) == []
-    features = [np.asarray(f) for f in engine._features(to_array(landscape(96, 80)))]
+    textbook = build_decoder(engine.network.cut, "float32", reflect_everywhere=True)
+    assert init_decoder(textbook, asset_path(DECODER_FILE)) == []
+    levels = [np.asarray(f) for f in features(engine, to_array(landscape(96, 80)))]
     rng = np.random.default_rng(0)
-    inputs = features + [rng.random((1, 384), np.float32)]
-    fast, slow = np.asarray(engine._decoder(inputs)), np.asarray(textbook(inputs))
+    inputs = levels + [rng.random((1, 384), np.float32)]
+    fast, slow = np.asarray(engine.network.decoder(inputs)), np.asarray(textbook(inputs))
     inside = (slice(None), slice(BORDER, -BORDER), slice(BORDER, -BORDER))
     np.testing.assert_allclose(fast[inside], slow[inside], atol=1e-5)
     assert np.abs(fast - slow).max() > 1e-3
@@ -60,7 +73,7 @@ def test_zero_padded_large_maps_change_only_the_cropped_border(engine):
 
 def test_output_carries_the_style_statistics(engine):
     content, style = landscape(), painting(3)
-    out = engine.stylize(content, [style], np.ones(1, np.float32), 1.0)
+    out = stylize(engine, content, [style], [1.0], 1.0)
     assert out.shape == (240, 320, 3) and out.min() >= 0 and out.max() <= 1
     target = engine.style_statistics(style)
     before = statistics_distance(engine, to_array(content), target)
@@ -76,7 +89,7 @@ def test_output_carries_the_style_statistics(engine):
 def test_strength_is_feature_interpolation(engine):
     content, style = landscape(), painting(5)
     target = engine.style_statistics(style)
-    outs = [engine.stylize(content, [style], np.ones(1, np.float32), a) for a in (0.0, 0.5, 1.0)]
+    outs = [stylize(engine, content, [style], [1.0], a) for a in (0.0, 0.5, 1.0)]
     distances = [statistics_distance(engine, o, target) for o in outs]
     assert distances[0] > distances[1] > distances[2], distances
     to_content = [np.abs(o - to_array(content)).mean() for o in outs]
@@ -87,25 +100,30 @@ def test_strength_is_feature_interpolation(engine):
 
 def test_blends_mix_feature_statistics(engine):
     content, a, b = landscape(), painting(3), painting(9)
-    only_a = engine.stylize(content, [a], np.ones(1, np.float32), 1.0)
-    one_hot = engine.stylize(content, [a, b], np.array([1.0, 0.0], np.float32), 1.0)
+    only_a = stylize(engine, content, [a], [1.0], 1.0)
+    one_hot = stylize(engine, content, [a, b], [1.0, 0.0], 1.0)
     np.testing.assert_allclose(one_hot, only_a, atol=1e-5)
-    half = engine.stylize(content, [a, b], np.array([0.5, 0.5], np.float32), 1.0)
+    half = stylize(engine, content, [a, b], [0.5, 0.5], 1.0)
     sa, sb = engine.style_statistics(a), engine.style_statistics(b)
     middle = blend_statistics([sa, sb], [0.5, 0.5])
     d_middle = statistics_distance(engine, half, middle)
     assert d_middle < statistics_distance(engine, half, sa) and d_middle < statistics_distance(engine, half, sb)
 
 
-def test_tiles_equal_one_pass(engine, monkeypatch):
+def test_tiles_equal_one_pass(engine):
+    """12 tiles of 128 px with 64 px margins, statistics from the whole picture (not downscaled):
+    the stitched picture is the one-pass picture, joints included."""
     pixels = to_array(landscape(480, 360, seed=4))
-    stats = engine.style_statistics(painting(7))
-    whole = engine.transfer(pixels, stats, 1.0)
-    monkeypatch.setattr(engine, "full_pass_pixels", 1000)
-    monkeypatch.setattr(engine, "tile", 128)  # 12 tiles with 64 px margins
-    tiled = engine.transfer(pixels, stats, 1.0)
+    style = engine.prepare([painting(7)], np.ones(1, np.float32))
+    whole = engine.render(pixels, style, Settings())
+    tiled_engine = AdaINEngine(precision="float32", tiling=Tiling(full_pass_pixels=1000, tile=128))
+    reports = []
+    tiled = tiled_engine.render(pixels, style, Settings(), progress=reports.append)
     assert tiled.shape == whole.shape
     assert np.abs(tiled - whole).max() < 2e-3
+    assert [(r.done, r.total, r.unit) for r in reports] == [(i, 12, "tile") for i in range(1, 13)]
+    joints = np.abs(np.diff(tiled, axis=1))[:, [127, 255, 383]].mean()  # across the tile joints
+    assert joints < 1.5 * np.abs(np.diff(whole, axis=1))[:, [127, 255, 383]].mean() + 1e-3
 
 
 def test_api_keeps_colours_and_cli_writes_the_result(tmp_path):

@@ -6,12 +6,12 @@ import io
 
 import numpy as np
 import pytest
-from conftest import landscape, png_bytes
-from hostile import png_declaring
 from PIL import Image
 
 import nst
 from nst.io import images
+from tests.helpers.hostile import png_declaring
+from tests.helpers.pictures import landscape, png_bytes
 
 
 @pytest.fixture

@@ -1,18 +1,17 @@
-"""``python -m nst export``: TFLite models that run in tf.lite.Interpreter and match the Keras engine."""
+"""``nst export``: TFLite models that run in tf.lite.Interpreter and match the Keras engine."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import landscape, painting
-from test_cli import run_cli
 
-from nst.ops.color import color_statistics
-from nst.engines.adain import AdaINEngine
-from nst.ops.bands import band_contrast
-from nst.export.tflite import export
-from nst.io.images import to_array
+from nst.api import export_models
+from nst.engines.adain import STYLE_SIDE, AdaINEngine
+from nst.engines.contract import Settings
+from nst.io.images import fit, to_array
 from nst.runtime.tf import import_tensorflow
+from tests.helpers.cli import run_cli
+from tests.helpers.pictures import landscape, painting
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +23,7 @@ def engine() -> AdaINEngine:
 def folders(tmp_path_factory):
     """float32 through the API, float16 through the CLI as a user runs it."""
     plain = tmp_path_factory.mktemp("tflite32")
-    export(plain)
+    export_models(plain, "adain", "tflite")
     half = tmp_path_factory.mktemp("tflite16")
     done = run_cli("export", "--engine", "adain", "--format", "tflite", "--float16", "-o", half)
     assert done.returncode == 0, done.stderr
@@ -43,11 +42,12 @@ def run_tflite(path, **inputs) -> dict:
 @pytest.mark.parametrize("size", [(256, 256), (317, 190)])  # any size: the model pads itself
 def test_tflite_matches_keras(engine, folders, kind, size):
     content = to_array(landscape(*size))
-    style = to_array(painting(3, size=256))
+    painted = painting(3, size=256)
+    style = to_array(fit(painted, STYLE_SIDE, upscale=True))  # as the engine sees a style image
     stats = run_tflite(folders[kind] / "adain_style.tflite", style_image=style[None])
-    colour = tuple(np.asarray(v) for v in color_statistics(style[None]))
-    keras_stats = (*engine._mean_std(engine._features(style)), *colour, np.asarray(band_contrast(style[None])))
-    names = [f"style_{kind}{level}" for level in range(engine.levels) for kind in ("mean", "std")]
+    prepared = engine.prepare([painted], np.ones(1, np.float32))
+    keras_stats = engine.statistics(prepared)
+    names = [f"style_{kind}{level}" for level in range(engine.network.levels) for kind in ("mean", "std")]
     for name, value in zip(names, keras_stats, strict=False):
         assert np.abs(stats[name] - value).mean() < 0.01, name
     assert np.abs(stats["style_color_cov"] - keras_stats[-2]).max() < 0.01
@@ -55,7 +55,7 @@ def test_tflite_matches_keras(engine, folders, kind, size):
     out = run_tflite(
         folders[kind] / "adain_transfer.tflite", content_image=content[None], strength=np.float32(0.8), **stats
     )["image"][0]
-    expected = engine.transfer(content, keras_stats, 0.8)
+    expected = engine.render(content, prepared, Settings(strength=0.8))
     assert out.shape == expected.shape
     assert np.abs(out - expected).mean() < 0.01
 

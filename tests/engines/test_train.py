@@ -1,4 +1,4 @@
-"""``python -m nst.training.train``: a real (tiny) run on generated images, checkpoints, resume, exported weights."""
+"""``nst train``: a real (tiny) run on generated images, checkpoints, resume, exported weights."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
-from conftest import ROOT, landscape, painting
 
 from nst.nets.adain import build_decoder, load_decoder, save_decoder
 from nst.training.train import main
+from tests.helpers import ROOT
+from tests.helpers.cli import NST
+from tests.helpers.pictures import landscape, painting
 
 
 @pytest.fixture(scope="module")
@@ -73,15 +73,14 @@ def test_train_checkpoint_resume_and_export(folders, vgg_npz, tmp_path, capsys):
 def test_band_loss_sees_each_picture_with_its_own_styles_band_contrast():
     import tensorflow as tf
 
-    from nst.ops.bands import band_contrast
     from nst.io.images import to_array
-    from nst.training.train import Trainer
+    from nst.ops.bands import band_contrast, match_each_band_contrast
 
     pictures = tf.constant(np.stack([to_array(landscape(96, 96, seed=i)) for i in range(2)]))
     styles = np.stack([to_array(painting(i, size=96)) for i in (1, 5)])
     with tf.GradientTape() as tape:
         tape.watch(pictures)
-        shown = Trainer._with_band_contrast(pictures, tf.constant(styles))
+        shown = match_each_band_contrast(pictures, tf.constant(styles))
         total = tf.reduce_sum(shown * shown)
     for i in range(2):
         target = np.asarray(band_contrast(styles[i : i + 1]))
@@ -94,16 +93,15 @@ def test_band_loss_sees_each_picture_with_its_own_styles_band_contrast():
 
 def test_sigterm_stops_with_a_checkpoint(folders, vgg_npz, tmp_path):
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "nst.training.train", *args(folders, vgg_npz, out, 100000)]
+    command = [NST, "train", *args(folders, vgg_npz, out, 100000)]
     command[command.index("--checkpoint-every") + 1] = "100000"  # only the stop writes one
     process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, env={**os.environ})
     for line in process.stderr:  # a line per 20 steps when stderr is not a terminal
         if "20/100000" in line:
             break
     process.send_signal(signal.SIGTERM)
-    started = time.monotonic()
     rest = process.communicate(timeout=120)[1]
-    assert process.returncode == 0 and time.monotonic() - started < 60
+    assert process.returncode == 0
     assert "stopped; saving a checkpoint" in rest
     saved = sorted(int(p.name.split("-")[1].split(".")[0]) for p in (out / "checkpoints").glob("ckpt-*.index"))
     assert saved and saved[-1] >= 20

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import landscape, painting
 
-from nst.ops.bands import GAIN_RANGE, LEVELS, band_contrast, contrast_change, downsample, match_band_contrast
 from nst.io.images import to_array
+from nst.ops.bands import GAIN_RANGE, LEVELS, band_contrast, contrast_change, downsample, match_band_contrast
+from tests.helpers.pictures import landscape, painting
 
 
 def test_an_image_matched_to_its_own_contrast_or_at_strength_0_is_unchanged():
@@ -33,4 +33,6 @@ def test_matching_moves_each_band_toward_the_target_within_the_gain_range():
     far = match_band_contrast(pixels, own * 100.0)  # gains stop at the range's top
     change, _ = contrast_change(downsample(pixels), own * 100.0)
     assert np.asarray(far).min() >= 0 and np.asarray(far).max() <= 1
-    assert np.abs(np.asarray(change)).max() > 0 and GAIN_RANGE[1] == 2.0
+    assert np.abs(np.asarray(change)).max() > 0
+    reached = np.asarray(band_contrast(far)) / own  # amplified, but never past the top gain (clipping takes some)
+    assert np.all(reached <= 1.1 * GAIN_RANGE[1]) and np.all(reached > 1.3)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 import onnxruntime as ort
 import pytest
-from conftest import landscape
 from PIL import Image
-from test_cli import run_cli
 
 import nst
+from nst.engines.builtin import parse_builtin
+from nst.engines.contract import Settings
+from nst.engines.preset import NAMES
 from nst.io.images import to_array
 from nst.nets.onnx_weights import model_path
-from nst.engines.preset_styles import NAMES, parse_preset
+from tests.helpers.cli import run_cli
+from tests.helpers.pictures import landscape
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +40,13 @@ def reference():
 @pytest.mark.parametrize("seed", [0, 4])
 def test_matches_onnxruntime(preset, preset_f32, reference, shape, seed):
     pixels = to_array(landscape(*shape, seed=seed))
-    for weights in (np.eye(26, dtype=np.float32)[7], parse_preset("3:0.5,19:0.5"), np.eye(26, dtype=np.float32)[25]):
-        feed = {"image": pixels.transpose(2, 0, 1)[None], "style_weights": weights}
+    for spec in (7, "3:0.5,19:0.5", 25):
+        style = preset.prepare(*parse_builtin(spec, len(NAMES)))
+        feed = {"image": pixels.transpose(2, 0, 1)[None], "style_weights": style["weights"]}
         theirs = reference.run(None, feed)[0][0].transpose(1, 2, 0)
-        exact = preset_f32.transform(pixels[None], weights[None])[0]
+        exact = preset_f32.render(pixels, style, Settings())
         assert np.abs(exact - theirs).mean() <= 1e-3  # the file is float: a faithful port is exact
-        ours = preset.transform(pixels[None], weights[None])[0]
+        ours = preset.render(pixels, style, Settings())
         assert np.abs(ours - theirs).mean() <= 0.01  # default precision (bfloat16 convolutions here)
 
 
@@ -99,6 +102,7 @@ def test_gallery_and_sheet(content_image):
 
 def test_names_are_unique_and_short():
     assert len(NAMES) == 26 == len(set(NAMES)) and max(map(len, NAMES)) <= 24
+    assert nst.builtin_styles() == list(NAMES)
 
 
 def test_cli_preset_and_sheet(tmp_path):

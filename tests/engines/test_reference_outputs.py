@@ -1,0 +1,39 @@
+"""Every engine's picture on a fixed pair, against the picture the code before the engine contract
+made (``tests/data/reference``, written once by that code): the redesign changed no output."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import nst
+from tests.helpers import ROOT
+from tests.helpers.pictures import landscape, painting
+
+REFERENCE = ROOT / "tests" / "data" / "reference"
+CASES = {
+    "magenta": {"style": "a", "size": 256},
+    "magenta_blend": {
+        "style": "ab", "style_weights": [0.7, 0.3], "strength": 0.8, "size": 256, "preserve_color": True,
+    },
+    "preset": {"preset": 19, "size": 256},
+    "preset_blend": {"preset": "3:0.5,12:0.5", "strength": 0.6, "size": 256},
+    "adain": {"style": "a", "engine": "adain", "size": 256},
+    "adain_blend": {"style": "ab", "engine": "adain", "strength": 0.7, "size": 256},
+    "gatys": {"style": "a", "engine": "gatys", "size": 96, "iterations": 5},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_same_picture_as_before_the_redesign(name):
+    kwargs = dict(CASES[name])
+    styles = {"a": painting(3), "b": painting(7)}
+    style = [styles[key] for key in kwargs.pop("style", "")] or None
+    if style is not None and len(style) == 1:
+        style = style[0]
+    out = np.asarray(nst.stylize(landscape(320, 240), style, **kwargs), np.float32) / 255
+    expected = np.asarray(Image.open(REFERENCE / f"{name}.png"), np.float32) / 255
+    assert out.shape == expected.shape
+    gap = np.abs(out - expected)
+    assert gap.mean() <= 1e-3 and gap.max() <= 2 / 255, (gap.mean(), gap.max())
