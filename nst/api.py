@@ -146,8 +146,7 @@ def stylize(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | Callable[[], bool] | None = None,
     on_queue: Callable[[int], None] | None = None,
-    hub_handle: str | None = None,
-    **option_values: Any,
+    **engine_values: Any,
 ) -> Image.Image:
     """Stylize ``content`` with one style image or a weighted blend of several, or with
     built-in styles: ``preset=7`` or a blend ``preset="3:0.5,12:0.5"``.
@@ -155,7 +154,8 @@ def stylize(
     ``size`` is the long side of the result in pixels (never larger than the content unless
     ``upscale``); ``strength`` in [0, 1] fades the style in; ``preserve_color`` keeps the
     content's colours. An engine's own options come as its options object (``options=``) or by
-    field name (``iterations=50`` for ``gatys``). ``progress(Progress)`` is told tiles or
+    field name (``iterations=50`` for ``gatys``), and its configuration by name too
+    (``hub_handle=...`` for ``magenta-hub``). ``progress(Progress)`` is told tiles or
     iterations done; ``cancel`` (a :class:`CancelToken` or a function returning True) stops early.
     ``on_queue(position)`` is called if the call must wait for a free inference slot.
     Bad images raise :class:`nst.ImageError`, bad settings :class:`nst.OptionError`, an engine
@@ -164,12 +164,13 @@ def stylize(
     settings = Settings(strength, size, preserve_color, upscale)
     name = resolve_engine(engine, style, preset)
     cls = engine_class(name)
+    config = {k: v for k, v in engine_values.items() if k in cls.config_options}
+    option_values = {k: v for k, v in engine_values.items() if k not in config}
     if option_values:
         if options is not None:
             raise OptionError("give the engine's options as one object or by name, not both")
         options = options_from(cls.options_type, name, option_values)
     settings = dataclasses.replace(settings, options=check_options(cls.options_type, options, name))
-    config = {"hub_handle": hub_handle} if hub_handle is not None else {}
     styles, weights = _style_inputs(name, style, preset, style_weights)
     picture = images.fit(images.load_image(content, name="content"), size, upscale=upscale)
     runner = get_engine(name, **config)
