@@ -103,7 +103,7 @@ def test_corrupt_upload_shows_error_then_recovers(server, browser, files, tmp_pa
 
 
 def test_hostile_uploads_show_one_line_errors(server, browser, files, tmp_path):
-    from hostile import invalid_files
+    from tests.helpers.hostile import invalid_files
 
     bad = invalid_files()
     page = open_app(browser, server)
