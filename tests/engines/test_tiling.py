@@ -40,11 +40,11 @@ def test_tiles_stitch_without_seams(name, style, style_image):
     assert len(reports) == 9  # 3 x 3 tiles
     gap = np.abs(stitched - whole)
     # float32: identical; bfloat16: oneDNN rounds differently per tensor size and graph, never a visible edge
-    assert gap.mean() < 2e-3 and gap.max() < 0.1
+    assert gap.mean() < 1e-3 and gap.max() < 0.02
     for joint in (255, 511):
-        assert gap[:, joint : joint + 2].mean() < 2e-3 and gap[joint : joint + 2].mean() < 2e-3
+        assert gap[:, joint : joint + 2].max() < 0.02 and gap[joint : joint + 2].max() < 0.02
     probed = tiled_twin(name, Tiling(full_pass_pixels=1000, tile=256, stats_pixels=350 * 260))
-    assert np.abs(probed.render(pixels, prepared, Settings()) - whole).mean() < 0.03
+    assert np.abs(probed.render(pixels, prepared, Settings()) - whole).mean() < 0.02
 
 
 def test_new_sizes_do_not_retrace(magenta, style_image):
