@@ -29,7 +29,7 @@ def tiled_twin(name: str, tiling: Tiling):
 @pytest.mark.parametrize("name,style", [("magenta", "image"), ("preset", 19)])
 def test_tiles_stitch_without_seams(name, style, style_image):
     """With statistics from the full-size picture, 256 px tiles (the product's 64 px margin) give the
-    one-pass picture, tile joints included; with a downscaled statistics pass, nearly so."""
+    one-pass picture, tile joints included."""
     one_pass = nst.get_engine(name)
     prepared = one_pass.prepare([style_image] if style == "image" else [style], np.ones(1, np.float32))
     pixels = to_array(landscape(700, 520))
@@ -43,8 +43,6 @@ def test_tiles_stitch_without_seams(name, style, style_image):
     assert gap.mean() < 1e-3 and gap.max() < 0.02
     for joint in (255, 511):
         assert gap[:, joint : joint + 2].max() < 0.02 and gap[joint : joint + 2].max() < 0.02
-    probed = tiled_twin(name, Tiling(full_pass_pixels=1000, tile=256, stats_pixels=350 * 260))
-    assert np.abs(probed.render(pixels, prepared, Settings()) - whole).mean() < 0.02
 
 
 def test_new_sizes_do_not_retrace(magenta, style_image):
