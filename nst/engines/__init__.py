@@ -11,7 +11,7 @@ import importlib
 import threading
 
 from nst.engines.contract import Engine
-from nst.errors import EngineUnavailable, OptionError
+from nst.errors import OptionError
 
 ENGINES = {
     "magenta": "nst.engines.magenta:MagentaEngine",
@@ -70,4 +70,4 @@ def get_engine(name: str, **config) -> Engine:
         return _loaded[key]
 
 
-__all__ = ["ENGINES", "EngineUnavailable", "default_engine", "engine_class", "engine_names", "get_engine"]
+__all__ = ["ENGINES", "default_engine", "engine_class", "engine_names", "get_engine", "unavailable_reason"]

@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
@@ -80,7 +80,7 @@ class PreparedStyle:
 
     engine: str
     arrays: tuple[tuple[str, np.ndarray], ...]
-    key: str = ""
+    key: str = field(init=False)  # sha256 of the engine and the arrays, set from them
 
     def __post_init__(self) -> None:
         frozen = []
