@@ -294,14 +294,12 @@ class AdaINNetwork:
     def whole_picture(self, content, style: tuple, alpha, with_content_colors: bool = True):
         """One graph for a picture NHWC that fits one pass: encode, AdaIN, decode, colour, contrast.
         ``with_content_colors`` False skips the photo's colour statistics (they play no part at alpha 1)."""
+        import tensorflow as tf
+
         from nst.ops.adain import level_statistics
 
         features = self.features(self.padded(content))
-        height, width = content.shape[1], content.shape[2]
-        if height is None:
-            import tensorflow as tf
-
-            height, width = tf.shape(content)[1], tf.shape(content)[2]
+        height, width = tf.shape(content)[1], tf.shape(content)[2]
         out = self.decoded(features, level_statistics(features), style, alpha, height, width)
         transform = self.color_plan(out, content if with_content_colors else None, style, alpha)
         return self.finish(out, transform, style, alpha)[0]
