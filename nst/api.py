@@ -64,8 +64,9 @@ def _style_list(style: StyleInput) -> list:
     return list(style) if isinstance(style, (list, tuple)) else [style]
 
 
-def _style_inputs(name: str, style: StyleInput, preset, style_weights) -> tuple[list, np.ndarray]:
-    """What the engine's ``prepare`` takes: decoded style images or built-in indices, and weights."""
+def style_inputs(name: str, style: StyleInput, preset, style_weights) -> tuple[list, np.ndarray]:
+    """What engine ``name``'s ``prepare`` takes: decoded style images or built-in indices, and
+    normalized weights; every mistake in them is found here, before a model loads."""
     cls = engine_class(name)
     if cls.takes == "builtin":
         if style_weights is not None:
@@ -92,7 +93,14 @@ def prepare_style(
     ``"3:0.5,12:0.5"``), prepared once for ``engine`` (e.g. every frame of a video).
     ``config``: the engine's own settings (e.g. ``hub_handle``)."""
     name = resolve_engine(engine, style, preset)
-    styles, weights = _style_inputs(name, style, preset, style_weights)
+    styles, weights = style_inputs(name, style, preset, style_weights)
+    return prepare_inputs(name, styles, weights, on_queue=on_queue, **config)
+
+
+def prepare_inputs(
+    name: str, styles: list, weights: np.ndarray, *, on_queue: Callable[[int], None] | None = None, **config: Any
+) -> PreparedStyle:
+    """Engine ``name``'s ``prepare`` on inputs from :func:`style_inputs`, in an inference slot."""
     runner = get_engine(name, **config)
     with inference_slots().hold(on_queue):
         return runner.prepare(styles, weights)
@@ -115,9 +123,14 @@ def render(
     settings = settings or Settings()
     runner = get_engine(style.engine, **config)
     settings = dataclasses.replace(settings, options=check_options(runner.options_type, settings.options, style.engine))
-    picture = images.fit(images.load_image(content, name="content"), settings.size, upscale=settings.upscale)
+    picture = _picture(content, settings.size, settings.upscale)
     with inference_slots().hold(on_queue):
         return _render(runner, picture, style, settings, progress, as_cancel_token(cancel))
+
+
+def _picture(content: images.ImageSource, size: int, upscale: bool = False) -> Image.Image:
+    """The content decoded and fitted to the long side ``size``."""
+    return images.fit(images.load_image(content, name="content"), size, upscale=upscale)
 
 
 def _render(runner, picture: Image.Image, style, settings: Settings, progress, cancel) -> Image.Image:
@@ -171,8 +184,8 @@ def stylize(
             raise OptionError("give the engine's options as one object or by name, not both")
         options = options_from(cls.options_type, name, option_values)
     settings = dataclasses.replace(settings, options=check_options(cls.options_type, options, name))
-    styles, weights = _style_inputs(name, style, preset, style_weights)
-    picture = images.fit(images.load_image(content, name="content"), size, upscale=upscale)
+    styles, weights = style_inputs(name, style, preset, style_weights)
+    picture = _picture(content, size, upscale)
     runner = get_engine(name, **config)
     with inference_slots().hold(on_queue):
         prepared = runner.prepare(styles, weights)
@@ -191,7 +204,10 @@ def builtin_label(index: int) -> str:
 def preset_gallery(content: images.ImageSource, *, size: int = 192) -> list[Image.Image]:
     """All built-in styles on ``content`` at thumbnail size, index order (for galleries)."""
     Settings(size=size)  # validates the size
-    small = images.fit(images.load_image(content, name="content"), size)
+    return _gallery(_picture(content, size))
+
+
+def _gallery(small: Image.Image) -> list[Image.Image]:
     runner = get_engine(default_engine("builtin"))
     with inference_slots().hold():
         return runner.render_builtins(images.to_array(small))
@@ -199,8 +215,9 @@ def preset_gallery(content: images.ImageSource, *, size: int = 192) -> list[Imag
 
 def preset_sheet(content: images.ImageSource, *, size: int = 256) -> Image.Image:
     """The photo and all built-in styles on it (long side ``size``), labelled, in one picture."""
-    small = images.fit(images.load_image(content, name="content"), size)
-    tiles = preset_gallery(small, size=size)
+    Settings(size=size)  # validates the size
+    small = _picture(content, size)
+    tiles = _gallery(small)
     return labelled_grid([("original", small)] + [(builtin_label(i), t) for i, t in enumerate(tiles)])
 
 

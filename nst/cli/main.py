@@ -169,9 +169,10 @@ def result_names(contents: list[str]) -> list[str]:
 
 def engine_choices(args: argparse.Namespace, engine: str) -> tuple[object, dict]:
     """(options, configuration) for ``engine`` from the flags given; a flag of another engine is an error."""
+    option_fields = engine_option_fields()
     given_options = {
         f.name: getattr(args, f.name)
-        for fields in engine_option_fields().values()
+        for fields in option_fields.values()
         for f in fields
         if getattr(args, f.name, None) is not None
     }
@@ -184,7 +185,7 @@ def engine_choices(args: argparse.Namespace, engine: str) -> tuple[object, dict]
     cls = engine_class(engine)
     for name in given_options:
         if cls.options_type is None or name not in {f.name for f in dataclasses.fields(cls.options_type)}:
-            owners = [e for e, fields in engine_option_fields().items() if name in {f.name for f in fields}]
+            owners = [e for e, fields in option_fields.items() if name in {f.name for f in fields}]
             raise UsageError(f"{flag(name)} needs --engine {' or '.join(owners)}")
     for name in config:
         if name not in cls.config_options:
@@ -218,12 +219,13 @@ def run_stylize(args: argparse.Namespace) -> int:
     engine = api.resolve_engine(args.engine, args.style or None, args.preset)
     options, config = engine_choices(args, engine)
     settings = Settings(args.strength, args.size, args.preserve_color, args.upscale, options)
-    targets = output_paths(args.content, args.output)
     styles = [images.load_image(s, name=Path(s).name) for s in args.style or []]  # once, for every content
+    inputs = api.style_inputs(engine, styles or None, args.preset, args.weights)  # checked before any model loads
+    targets = output_paths(args.content, args.output)
     runner = get_engine(engine, **config)  # loaded before the first picture, so its time is its own
     if runner.note:
         print(f"nst: {runner.note}", file=sys.stderr)
-    style = api.prepare_style(styles or None, engine=engine, preset=args.preset, style_weights=args.weights, **config)
+    style = api.prepare_inputs(engine, *inputs, **config)
     stop = StopOnInterrupt()
     failures = 0
     for index, (content, target) in enumerate(zip(args.content, targets, strict=True), start=1):
