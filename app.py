@@ -116,7 +116,7 @@ def gallery_cached(content: bytes) -> list[bytes]:
 
 
 def pick_preset(index: int) -> None:
-    st.session_state["preset"] = index
+    st.session_state["builtin_style"] = index
     st.session_state["engine"] = default_engine("builtin")
 
 
@@ -129,10 +129,10 @@ def gallery(content: bytes | None) -> None:
     for index, tile in enumerate(tiles):
         with columns[index % 6]:
             st.image(tile, width="stretch")
-            chosen = st.session_state.get("preset") == index
+            chosen = st.session_state.get("builtin_style") == index
             st.button(
                 f"{'✓ ' if chosen else ''}{builtin_label(index)}",
-                key=f"preset_{index}",
+                key=f"builtin_style_{index}",
                 on_click=pick_preset,
                 args=(index,),
                 type="primary" if chosen else "secondary",
@@ -213,7 +213,7 @@ def main() -> None:
     uses_images = engine_class(engine).takes == "images"
     with st.form("settings", border=True):
         if not uses_images:
-            chosen = builtin_label(st.session_state.get("preset", 0))
+            chosen = builtin_label(st.session_state.get("builtin_style", 0))
             st.caption(f"Built-in style: {chosen} (pick another in the gallery)")
         strength = st.slider("Style strength (%)", 0, 100, 100, step=5, key="strength")
         size = st.select_slider("Output size (long side, px)", SIZES, value=1024, key="size")
@@ -290,7 +290,7 @@ def run(content, content_name, styles, engine, strength, size, preserve, weights
                 size,
                 preserve,
                 weights,
-                st.session_state.get("preset", 0),
+                st.session_state.get("builtin_style", 0),
                 options,
                 on_queue=queued,
                 progress=progress,
