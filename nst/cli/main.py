@@ -211,6 +211,14 @@ class StopOnInterrupt:
         self.token.cancel()
 
 
+def load_style(engine: str, inputs: tuple, config: dict):
+    """The engine loaded (its note, if any, on stderr) and the style prepared for it."""
+    runner = get_engine(engine, **config)
+    if runner.note:
+        print(f"nst: {runner.note}", file=sys.stderr)
+    return api.prepare_inputs(engine, *inputs, **config)
+
+
 def run_stylize(args: argparse.Namespace) -> int:
     if not args.style and args.preset is None:
         raise UsageError("give a style image (--style FILE) or a built-in style (--preset N)")
@@ -222,20 +230,17 @@ def run_stylize(args: argparse.Namespace) -> int:
     styles = [images.load_image(s, name=Path(s).name) for s in args.style or []]  # once, for every content
     inputs = api.style_inputs(engine, styles or None, args.preset, args.weights)  # checked before any model loads
     targets = output_paths(args.content, args.output)
-    runner = get_engine(engine, **config)  # loaded before the first picture, so its time is its own
-    if runner.note:
-        print(f"nst: {runner.note}", file=sys.stderr)
-    style = api.prepare_inputs(engine, *inputs, **config)
+    style = None
     stop = StopOnInterrupt()
     failures = 0
     for index, (content, target) in enumerate(zip(args.content, targets, strict=True), start=1):
-        start = time.perf_counter()
         bar = ProgressBar(Path(content).name)
         try:
-            result = api.render(
-                images.load_image(content, name=Path(content).name),
-                style, settings, progress=bar, cancel=stop.token, **config,
-            )  # fmt: skip
+            picture = images.load_image(content, name=Path(content).name)  # a bad photo costs no model load
+            if style is None:  # the engine and the style, once, at the first photo that decodes
+                style = load_style(engine, inputs, config)
+            start = time.perf_counter()  # model loading is not the first picture's time
+            result = api.render(picture, style, settings, progress=bar, cancel=stop.token, **config)
             bar.close()
             images.save(result, target, quality=args.quality)
         except Cancelled:
