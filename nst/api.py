@@ -134,14 +134,35 @@ def _picture(content: images.ImageSource, size: int, upscale: bool = False) -> I
 
 
 def _render(runner, picture: Image.Image, style, settings: Settings, progress, cancel) -> Image.Image:
-    pixels = images.to_array(picture)
     try:
-        out = runner.render(pixels, style, settings, progress=progress, cancel=cancel)
+        return images.from_array(render_array(runner, images.to_array(picture), style, settings, progress, cancel))
     finally:
         release_memory()
+
+
+def render_array(
+    runner, pixels: np.ndarray, style: PreparedStyle, settings: Settings, progress=None, cancel=None, guide=None
+) -> np.ndarray:
+    """An engine's render of float HxWx3 ``pixels`` (already at output size), with the photo's
+    colours kept if asked; ``guide`` (a video frame's warped past) goes to engines that take it."""
+    extra = {"guide": guide} if guide is not None and runner.takes_guide else {}
+    out = runner.render(pixels, style, settings, progress=progress, cancel=cancel, **extra)
     if settings.preserve_color:
         out = keep_colors(out, pixels)
-    return images.from_array(out)
+    return out
+
+
+def engine_choices(name: str, options: Any, engine_values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Engine ``name``'s checked options (an options object, or its fields by name among
+    ``engine_values``) and its configuration (the rest of ``engine_values``, e.g. ``hub_handle``)."""
+    cls = engine_class(name)
+    config = {k: v for k, v in engine_values.items() if k in cls.config_options}
+    option_values = {k: v for k, v in engine_values.items() if k not in config}
+    if option_values:
+        if options is not None:
+            raise OptionError("give the engine's options as one object or by name, not both")
+        options = options_from(cls.options_type, name, option_values)
+    return check_options(cls.options_type, options, name), config
 
 
 def stylize(
@@ -176,14 +197,8 @@ def stylize(
     """
     settings = Settings(strength, size, preserve_color, upscale)
     name = resolve_engine(engine, style, preset)
-    cls = engine_class(name)
-    config = {k: v for k, v in engine_values.items() if k in cls.config_options}
-    option_values = {k: v for k, v in engine_values.items() if k not in config}
-    if option_values:
-        if options is not None:
-            raise OptionError("give the engine's options as one object or by name, not both")
-        options = options_from(cls.options_type, name, option_values)
-    settings = dataclasses.replace(settings, options=check_options(cls.options_type, options, name))
+    options, config = engine_choices(name, options, engine_values)
+    settings = dataclasses.replace(settings, options=options)
     styles, weights = style_inputs(name, style, preset, style_weights)
     picture = _picture(content, size, upscale)
     runner = get_engine(name, **config)

@@ -9,6 +9,10 @@ class ImageError(NSTError, ValueError):
     """An input image that cannot be used: unreadable, corrupt, too small or too large."""
 
 
+class VideoError(NSTError, ValueError):
+    """An input video that cannot be used: not a video, corrupt, truncated, no frames, too large."""
+
+
 class OptionError(NSTError, ValueError):
     """A setting out of range or inconsistent with the others (strength, size, weights, engine)."""
 

@@ -167,6 +167,15 @@ class Engine(Protocol):
         """Float HxWx3 content in [0, 1], already at output size, to the float HxWx3 result."""
 
 
+@dataclass(frozen=True)
+class TemporalGuide:
+    """For a video frame: the previous result warped onto this frame (float HxWx3) and how far
+    to trust it per pixel (float HxW in [0, 1]; 0 where the flow is unreliable or occluded)."""
+
+    image: np.ndarray
+    weight: np.ndarray
+
+
 def check_prepared(style: PreparedStyle, engine: str) -> None:
     if not isinstance(style, PreparedStyle):
         raise OptionError(f"expected a PreparedStyle, got {type(style).__name__}")
@@ -188,6 +197,9 @@ class EngineBase:
     # renders by optimizing: progress carries previews, and cancelling keeps the best picture so far
     iterative: ClassVar[bool] = False
     export_formats: ClassVar[tuple[str, ...]] = ()  # model formats for phones and other runtimes
+    # render takes guide=TemporalGuide and keeps video frames consistent itself (an optimizing engine
+    # starts from the warped past); other engines' frames are blended with it after rendering
+    takes_guide: ClassVar[bool] = False
 
     @classmethod
     def export_models(cls, fmt: str, float16: bool = False) -> dict[str, bytes]:

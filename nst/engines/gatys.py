@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from nst.engines.contract import EngineBase, PreparedStyle, Settings, check_options, check_prepared
+from nst.engines.contract import EngineBase, PreparedStyle, Settings, TemporalGuide, check_options, check_prepared
 from nst.errors import OptionError
 from nst.io.images import from_array, to_array
 from nst.runtime.progress import CancelToken, ProgressCallback, Reporter
@@ -40,6 +40,7 @@ class GatysOptions:
     optimizer: str = _option("lbfgs", "L-BFGS-B or Adam", choices=("lbfgs", "adam"))
     learning_rate: float = _option(0.02, "Adam's step size")
     coarse_to_fine: bool = _option(True, "optimize small first, then refine at full size")
+    temporal_weight: float = _option(1e3, "video: weight of the loss toward the previous frame warped onto this one")
     preview_every: int = _option(10, "iterations between previews")
     seed: int = _option(0, "seed of the noise start")
 
@@ -50,7 +51,7 @@ class GatysOptions:
             raise OptionError(f"init must be content or noise, got {self.init!r}")
         if self.optimizer not in ("lbfgs", "adam"):
             raise OptionError(f"optimizer must be lbfgs or adam, got {self.optimizer!r}")
-        if min(self.content_weight, self.style_weight, self.tv_weight, self.learning_rate) < 0:
+        if min(self.content_weight, self.style_weight, self.tv_weight, self.learning_rate, self.temporal_weight) < 0:
             raise OptionError("Gatys weights and learning rate must be non-negative")
         if not isinstance(self.preview_every, int) or self.preview_every < 1:
             raise OptionError(f"preview_every must be a whole number of at least 1, got {self.preview_every}")
@@ -93,6 +94,7 @@ class GatysEngine(EngineBase):
     description = "Gatys optimization (2015): slowest, finest; VGG-19 features, or MobileNetV2 offline"
     options_type = GatysOptions
     iterative = True
+    takes_guide = True  # video (Ruder et al. 2016): start from the warped previous frame, a loss toward it
 
     def __init__(self) -> None:
         from nst.nets.features import load_feature_net
@@ -106,7 +108,7 @@ class GatysEngine(EngineBase):
         model = self.features.model
 
         @tf.function(reduce_retracing=True)
-        def losses(image, content_target, style_targets, weights):
+        def losses(image, content_target, style_targets, weights, prior, trust):
             feats = model(image, training=False)
             content = tf.reduce_sum(tf.square(feats[0] - content_target)) / tf.reduce_sum(tf.square(content_target))
             style = tf.add_n(
@@ -118,18 +120,23 @@ class GatysEngine(EngineBase):
             dy = image[:, 1:, :, :] - image[:, :-1, :, :]
             dx = image[:, :, 1:, :] - image[:, :, :-1, :]
             tv = (tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))) * 100.0
-            total = weights[0] * content + weights[1] * style + weights[2] * tv
+            # video: squared distance to the warped previous frame where the flow is trusted
+            temporal = tf.reduce_sum(trust * tf.square(image - prior)) / (
+                tf.reduce_sum(trust * tf.square(prior)) + 1e-6
+            )
+            total = weights[0] * content + weights[1] * style + weights[2] * tv + weights[3] * temporal
             return total, content, style, tv
 
         @tf.function(reduce_retracing=True)
-        def value_and_grad(image, content_target, style_targets, weights):
+        def value_and_grad(image, content_target, style_targets, weights, prior, trust):
             with tf.GradientTape() as tape:
                 tape.watch(image)
-                total, content, style, tv = losses(image, content_target, style_targets, weights)
+                total, content, style, tv = losses(image, content_target, style_targets, weights, prior, trust)
             return total, content, style, tv, tape.gradient(total, image)
 
         self._value_and_grad = value_and_grad
         self._model = model
+        self._prior = None  # (previous frame warped, trust) while a video frame is optimized
 
     def prepare(self, styles: list[Image.Image], weights: np.ndarray) -> PreparedStyle:
         arrays = {"weights": np.asarray(weights, np.float32)}
@@ -161,27 +168,38 @@ class GatysEngine(EngineBase):
         *,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        guide: TemporalGuide | None = None,
     ) -> np.ndarray:
-        """Optimize; a cancelled token ends early, keeping the best image so far."""
+        """Optimize; a cancelled token ends early, keeping the best image so far. With a ``guide``
+        (a video frame) it starts from the warped previous result at full size and is pulled
+        toward it where the flow is trusted (Ruder et al. 2016)."""
         check_prepared(style, self.name)
         options = check_options(GatysOptions, settings.options, self.name)
         height, width = content.shape[:2]
-        sides = stage_sides(max(height, width), options.coarse_to_fine)
+        sides = stage_sides(max(height, width), options.coarse_to_fine and guide is None)
         budgets = stage_iterations(options.iterations, len(sides))
         loss_weights = np.array(
-            [options.content_weight, options.style_weight * settings.strength, options.tv_weight], np.float32
+            [options.content_weight, options.style_weight * settings.strength, options.tv_weight, 0.0], np.float32
         )
+        prior = None
+        if guide is not None:
+            loss_weights[3] = options.temporal_weight
+            trust = guide.weight[..., None].astype(np.float32)
+            prior = (guide.image.astype(np.float32)[None], np.broadcast_to(trust, guide.image.shape)[None].copy())
         rng = np.random.default_rng(options.seed)
         reporter = Reporter(progress, options.iterations, "iteration")
         should_stop = (lambda: cancel.cancelled) if cancel is not None else None
         original = from_array(content)
         done, image = 0, None
         with self._lock:  # one optimization per engine at a time; TF graphs are shared
+            self._prior = prior  # the video loss's target, for _evaluate, under the lock
             for side, budget in zip(sides, budgets, strict=True):
                 scale = side / max(height, width)
                 size = (max(16, round(width * scale)), max(16, round(height * scale)))
                 target = to_array(original.resize(size, Image.LANCZOS)) if size != (width, height) else content
-                if image is None:
+                if image is None and guide is not None:  # unoccluded parts from the past, the rest from the photo
+                    image = (content + guide.weight[..., None] * (guide.image - content)).astype(np.float32)
+                elif image is None:
                     image = target.copy() if options.init == "content" else rng.random(target.shape, np.float32)
                 else:
                     image = to_array(from_array(image).resize(size, Image.BICUBIC))
@@ -205,8 +223,12 @@ class GatysEngine(EngineBase):
 
     def _evaluate(self, image: np.ndarray, content_target, style_targets, loss_weights):
         tf = self._tf
+        if self._prior is not None:
+            prior, trust = self._prior
+        else:
+            prior = trust = np.zeros((1, *image.shape), np.float32)
         total, content, style, tv, grad = self._value_and_grad(
-            tf.constant(image[None]), content_target, style_targets, tf.constant(loss_weights)
+            tf.constant(image[None]), content_target, style_targets, tf.constant(loss_weights), prior, trust
         )
         return float(total), (float(content), float(style), float(tv)), np.asarray(grad)[0]
 

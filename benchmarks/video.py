@@ -1,0 +1,251 @@
+"""Video: flicker (warping error) and quality, temporal against per-frame, and speed; to RESULTS-video.md.
+
+    python -m benchmarks.video --data ../shared/data \
+        --vgg ../shared/data/weights/vgg19_normalised_relu3_1/vgg19_normalised_relu3_1_encoder.npz
+
+Clips come from validation photos (tests/helpers/clips.py): a pan of (2.6, 0.7) px per frame, a
+slow zoom (0.4 % per frame) and a disc cut from another photo moving over a slow pan, all with
+sensor noise, encoded as H.264. Their true flow and occlusions are known, so the warping error
+(Lai et al. 2018: mean over frames of the masked squared difference between output frame t and
+output frame t-1 warped by the input's flow, RGB in [0, 1]) uses the truth, not our own flow
+estimate. Style and content losses: the quality metric of benchmarks/quality.py on every 6th
+frame (style: the style image; content: the input frame).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import nst
+from benchmarks.quality import ROOT
+from nst.io.images import fit, to_array
+from nst.io.video import VideoReader
+from nst.ops.flow import warping_error
+from nst.training.data import image_files, split
+from nst.video import stylize_video
+from nst.video.temporal import BLEND
+from tests.helpers.clips import OBJECT, PAN, ZOOM, camera_clip, write_clip
+
+CLIPS = {"pan": PAN, "zoom": ZOOM, "object": OBJECT}
+
+
+def clip_photos(data: Path) -> tuple[list[Path], Path]:
+    contents = split(image_files(data / "content"))[1]
+    styles = split(image_files(data / "styles"))[1]
+    return contents, styles[0]
+
+
+def style_args(engine: str, style: Image.Image) -> dict:
+    return {"preset": 19} if nst.get_engine(engine).takes == "builtin" else {"style": style}
+
+
+def decoded(path: Path) -> list[np.ndarray]:
+    with VideoReader(path) as reader:
+        return [f.astype(np.float32) / 255.0 for f in reader.frames()]
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def quality(args, engines, contents, style_path, tmp: Path) -> list[str]:
+    from nst.nets.vgg import build_vgg_encoder, content_loss, style_loss
+
+    vgg = build_vgg_encoder(args.vgg)
+    style = fit(nst.load_image(style_path), 512)
+    f_style = vgg(to_array(style)[None])
+    sprite = Image.open(contents[3]).convert("RGB")
+    rows, ratios = [], {}
+    for engine in engines:
+        for (clip, motion), photo_path in zip(CLIPS.items(), contents, strict=False):
+            photo = Image.open(photo_path).convert("RGB")
+            truth = list(camera_clip(photo, motion, args.frames, (640, 360), sprite=sprite))
+            source = write_clip(tmp / f"{clip}.mp4", (f for f, _, _ in truth), fps=24, audio=None)
+            figures, target = {}, f_style
+            for temporal in (False, True):
+                out = tmp / f"{engine}-{clip}-{temporal}.mp4"
+                stylize_video(source, out, engine=engine, temporal=temporal, smoothing=args.smoothing,
+                              **style_args(engine, style))  # fmt: skip
+                frames = decoded(out)
+                error = statistics.mean(
+                    warping_error(frames[t], frames[t - 1], truth[t][1], truth[t][2]) for t in range(1, len(frames))
+                )
+                inputs = decoded(source)
+                if "preset" in style_args(engine, style):  # a built-in style has no style image: its look elsewhere
+                    target = vgg(to_array(nst.stylize(sprite, preset=19, size=512))[None])
+                s_loss, c_loss, sharp = [], [], []
+                for t in range(0, len(frames), 6):
+                    f_out = vgg(frames[t][None])
+                    s_loss.append(float(style_loss(f_out, target)))
+                    c_loss.append(float(content_loss(f_out[2], vgg(inputs[t][None])[2])))
+                    sharp.append(detail(frames[t]))
+                figures[temporal] = (error, statistics.mean(s_loss), statistics.mean(c_loss), statistics.mean(sharp))
+                if args.strip and engine == engines[0] and clip == "object":
+                    strip(frames, inputs, temporal, args.strip)
+            (e0, s0, c0, d0), (e1, s1, c1, d1) = figures[False], figures[True]
+            ratios.setdefault(engine, []).append((e1 / e0, s1 / s0, c1 / c0, d1 / d0))
+            rows.append(
+                f"| {engine} | {clip} | {e0:.5f} | {e1:.5f} | **{e1 / e0:.2f}x** | {s0:.3f} | {s1:.3f} | "
+                f"{s1 / s0:.2f}x | {c0:.3f} | {c1:.3f} | {c1 / c0:.2f}x | {d1 / d0:.2f}x |"
+            )
+            print(rows[-1], flush=True)
+    lines = [
+        f"## Flicker and quality ({args.frames} frames per clip, 640x360, 24 fps)",
+        "",
+        "| engine | clip | warping error per-frame | temporal | ratio | style loss per-frame | temporal | ratio "
+        "| content loss per-frame | temporal | ratio | stroke detail ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+    ]
+    for engine, values in ratios.items():
+        e, s, c = (max(v[i] for v in values) for i in range(3))
+        d = min(v[3] for v in values)
+        lines.append(
+            f"- {engine}: worst clip: warping error **{e:.2f}x** per-frame's, style loss {s:.2f}x, content loss "
+            f"{c:.2f}x, stroke detail {d:.2f}x"
+        )
+    lines += [
+        "",
+        "Style loss of `preset` is against built-in style 19 painted on another photo at 512 px "
+        "(a built-in style has no style image). "
+        "Stroke detail: mean squared difference between a frame and its Gaussian blur (sigma 1.5 px), "
+        "temporal over per-frame: below 1 means softer strokes.",
+    ]
+    return lines + [""]
+
+
+def detail(frame: np.ndarray) -> float:
+    """High-frequency energy: what a blur of 1.5 px removes (stroke texture and edges)."""
+    import cv2
+
+    return float(((frame - cv2.GaussianBlur(frame, (0, 0), 1.5)) ** 2).mean())
+
+
+_strips: dict[bool, list[np.ndarray]] = {}
+
+
+def strip(frames, inputs, temporal: bool, path: Path) -> None:
+    """Frames 10-13 of the object clip: input, per-frame, temporal (one row each), for the README."""
+    _strips[temporal] = frames[10:14]
+    if len(_strips) < 2:
+        return
+    rows = [inputs[10:14], _strips[False], _strips[True]]
+    picture = np.concatenate([np.concatenate([f[40:320, 40:400] for f in row], 1) for row in rows], 0)
+    Image.fromarray((np.clip(picture, 0, 1) * 255 + 0.5).astype(np.uint8)).save(path, quality=88)
+    print(f"strip -> {path}")
+
+
+def speed(args, engines, contents, style_path, tmp: Path) -> list[str]:
+    style = fit(nst.load_image(style_path), 512)
+    photo = Image.open(contents[0]).convert("RGB")
+    lines = [
+        f"## Speed ({args.speed_frames} frames, frames per second; median of {args.repeats} runs)",
+        "",
+        "Stills: the same decoded frames rendered one by one with `nst.render` in this process (no video "
+        "decode, flow or encode); per-frame and temporal: `stylize_video`, file to file.",
+        "",
+        "| engine | size | stills fps | per-frame fps | temporal fps | temporal / per-frame time | "
+        "per-frame / stills time |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for size in ((640, 360), (1280, 720)):
+        source = write_clip(tmp / f"speed{size[0]}.mp4", (f for f, _, _ in camera_clip(photo, PAN, args.speed_frames, size)),
+                            fps=24)  # fmt: skip
+        inputs = [Image.fromarray((f * 255 + 0.5).astype(np.uint8)) for f in decoded(source)]
+        for engine in engines:
+            prepared = nst.prepare_style(engine=engine, **style_args(engine, style))
+            settings = nst.Settings(size=size[0])
+            nst.render(inputs[0], prepared, settings)  # warm up
+            times = {"stills": [], False: [], True: []}
+            for _ in range(args.repeats):
+                start = time.perf_counter()
+                for frame in inputs:
+                    nst.render(frame, prepared, settings)
+                times["stills"].append(time.perf_counter() - start)
+                for temporal in (False, True):
+                    start = time.perf_counter()
+                    stylize_video(source, tmp / "speed-out.mp4", prepared, temporal=temporal)
+                    times[temporal].append(time.perf_counter() - start)
+            still, per, temp = (statistics.median(times[k]) for k in ("stills", False, True))
+            n = len(inputs)
+            lines.append(
+                f"| {engine} | {size[0]}x{size[1]} | {n / still:.1f} | {n / per:.1f} | **{n / temp:.1f}** | "
+                f"**{temp / per:.2f}x** | {per / still:.2f}x |"
+            )
+            print(lines[-1], flush=True)
+    return lines + [""]
+
+
+def memory(args, contents, tmp: Path) -> list[str]:
+    photo = Image.open(contents[1]).convert("RGB")
+    source = write_clip(tmp / "long.mp4", (f for f, _, _ in camera_clip(photo, PAN, args.long_frames, (320, 180), noise=2)),
+                        fps=30)  # fmt: skip
+    samples = {}
+
+    def watch(p: nst.Progress) -> None:
+        if p.done in (100, args.long_frames // 2, args.long_frames):
+            samples[p.done] = rss_mib()
+
+    start = time.perf_counter()
+    stylize_video(source, tmp / "long-out.mp4", preset=19, progress=watch)
+    seconds = time.perf_counter() - start
+    marks = ", ".join(f"{rss:.0f} MiB after frame {frame}" for frame, rss in sorted(samples.items()))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return [
+        f"## Memory over a {args.long_frames}-frame clip (preset, 320x180, temporal)",
+        "",
+        f"Resident memory: {marks}; peak of the whole benchmark process {peak:.0f} MiB; {seconds:.0f} s.",
+        "",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, required=True, help="folder with content/ and styles/")
+    parser.add_argument("--vgg", type=Path, required=True, help="vgg19_normalised_relu3_1_encoder.npz")
+    parser.add_argument("--engines", nargs="+", default=["preset", "adain", "magenta"])
+    parser.add_argument("--frames", type=int, default=36)
+    parser.add_argument("--speed-frames", type=int, default=48)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--long-frames", type=int, default=1000)
+    parser.add_argument("--smoothing", type=float, default=BLEND)
+    parser.add_argument("--parts", nargs="+", default=["quality", "speed", "memory"])
+    parser.add_argument("--strip", type=Path, default=ROOT / "assets" / "video_strip.jpg")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS-video.md")
+    args = parser.parse_args()
+    contents, style_path = clip_photos(args.data)
+    lines = [
+        "# Video (issue 18)",
+        "",
+        f"Command: `python -m benchmarks.video --data DATA --vgg VGG_NPZ --parts {' '.join(args.parts)}` "
+        f"({time.strftime('%Y-%m-%d')}, {platform.machine()}, 2 cores). Style image `{style_path.name}`; "
+        "preset uses built-in style 19.",
+        "",
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        if "quality" in args.parts:
+            lines += quality(args, args.engines, contents, style_path, tmp)
+        if "speed" in args.parts:
+            lines += speed(args, args.engines, contents, style_path, tmp)
+        if "memory" in args.parts:
+            lines += memory(args, contents, tmp)
+    args.out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Optical flow between video frames, warping by it, and where it can be trusted.
+
+Flow is OpenCV's DIS (Kroeger et al. 2016): fast on a CPU and sub-pixel accurate. A flow field
+``f`` from frame A to frame B says where each pixel of A is found in B: ``A(x) ~ B(x + f(x))``,
+so ``warp(B, f)`` brings B into A's place. Reliability follows Ruder et al. 2016 (forward-backward
+consistency and motion boundaries) plus a photometric check on the input frames, which catches
+what both flows get wrong together (objects that appear, lighting that changes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FLOW_SIDE = 640  # flow is estimated at most this large (long side) and scaled up: same accuracy, a quarter of the time
+
+
+def _cv2():
+    import cv2
+
+    return cv2
+
+
+def gray(frame: np.ndarray) -> np.ndarray:
+    """Luma of an RGB frame (uint8 or float in [0, 1]) as uint8, what DIS takes."""
+    if frame.dtype != np.uint8:
+        frame = np.clip(frame * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return _cv2().cvtColor(frame, _cv2().COLOR_RGB2GRAY)
+
+
+class FlowEstimator:
+    """DIS flow at a working size of at most ``side`` px; one per video (the OpenCV object keeps
+    buffers and is not thread-safe)."""
+
+    def __init__(self, side: int = FLOW_SIDE) -> None:
+        cv2 = _cv2()
+        self.side = side
+        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Flow from gray frame ``a`` to gray frame ``b`` (HxWx2, float32, in pixels of the frames)."""
+        cv2 = _cv2()
+        height, width = a.shape[:2]
+        scale = min(1.0, self.side / max(height, width))
+        if scale < 1.0:
+            size = (max(8, round(width * scale)), max(8, round(height * scale)))
+            a, b = (cv2.resize(x, size, interpolation=cv2.INTER_AREA) for x in (a, b))
+            small = self.dis.calc(a, b, None)
+            flow = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+            flow[..., 0] *= width / size[0]
+            flow[..., 1] *= height / size[1]
+            return flow
+        return self.dis.calc(a, b, None)
+
+
+def _grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    return xs, ys
+
+
+def warp(image: np.ndarray, flow: np.ndarray, *, cubic: bool = False) -> np.ndarray:
+    """``image`` sampled at ``x + flow(x)`` (outside the frame: the nearest edge). Bilinear by
+    default; ``cubic`` for a picture warped again and again, which bilinear sampling would blur."""
+    cv2 = _cv2()
+    xs, ys = _grid(*flow.shape[:2])
+    method = cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR
+    return cv2.remap(image, xs + flow[..., 0], ys + flow[..., 1], method, borderMode=cv2.BORDER_REPLICATE)
+
+
+def inside(flow: np.ndarray) -> np.ndarray:
+    """Where ``x + flow(x)`` lands inside the frame (what comes in at an edge has no past)."""
+    height, width = flow.shape[:2]
+    xs, ys = _grid(height, width)
+    tx, ty = xs + flow[..., 0], ys + flow[..., 1]
+    return (tx >= 0) & (tx <= width - 1) & (ty >= 0) & (ty <= height - 1)
+
+
+def reliable(forward: np.ndarray, backward: np.ndarray, untextured: np.ndarray | None = None) -> np.ndarray:
+    """Boolean HxW: where ``forward`` (A to B) is confirmed by ``backward`` (B to A) and is not on a
+    motion boundary (Ruder et al. 2016, after Sundaram et al. 2010); where A is ``untextured``
+    both checks are waived."""
+    cv2 = _cv2()
+    back = warp(backward, forward)  # the backward flow at the point each pixel moves to
+    total = forward + back
+    consistent = (total**2).sum(-1) <= 0.01 * ((forward**2).sum(-1) + (back**2).sum(-1)) + 0.5
+    dx = cv2.Sobel(forward, cv2.CV_32F, 1, 0, ksize=1, scale=0.5)  # central differences
+    dy = cv2.Sobel(forward, cv2.CV_32F, 0, 1, ksize=1, scale=0.5)
+    smooth = (dx**2).sum(-1) + (dy**2).sum(-1) <= 0.01 * (forward**2).sum(-1) + 0.002
+    trusted = consistent & smooth
+    if untextured is not None:
+        trusted |= untextured
+    return trusted & inside(forward)
+
+
+def flat(gray_frame: np.ndarray, threshold: float = 0.02) -> np.ndarray:
+    """Boolean HxW: where a uint8 gray frame has no texture to track (sky, walls). Flow there is
+    ambiguous, so the forward-backward check fails, yet any nearby source looks the same."""
+    cv2 = _cv2()
+    image = gray_frame.astype(np.float32) / 255.0
+    gx = cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
+    gy = cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
+    return np.sqrt(cv2.GaussianBlur(gx * gx + gy * gy, (0, 0), 3.0)) < threshold
+
+
+def photometric(a: np.ndarray, b_warped: np.ndarray, threshold: float = 0.05) -> np.ndarray:
+    """Boolean HxW: where RGB frames ``a`` and ``b`` warped onto it agree (float in [0, 1]); the
+    difference is smoothed first, so sensor noise does not count as disagreement."""
+    cv2 = _cv2()
+    difference = np.abs(a - b_warped).mean(axis=-1).astype(np.float32)
+    return cv2.GaussianBlur(difference, (0, 0), 1.5) <= threshold
+
+
+def warping_error(current: np.ndarray, previous: np.ndarray, flow: np.ndarray, mask: np.ndarray) -> float:
+    """Lai et al. 2018: mean squared difference between ``current`` and ``previous`` warped onto it
+    by ``flow`` (current to previous), over the pixels of ``mask`` (non-occluded)."""
+    difference = ((current - warp(previous, flow)) ** 2).sum(-1)
+    weight = mask.astype(np.float32)
+    return float((difference * weight).sum() / max(1.0, weight.sum()))
