@@ -162,8 +162,8 @@ def speed(args, engines, contents, style_path, tmp: Path) -> list[str]:
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for size in ((640, 360), (1280, 720)):
-        source = write_clip(tmp / f"speed{size[0]}.mp4", (f for f, _, _ in camera_clip(photo, PAN, args.speed_frames, size)),
-                            fps=24)  # fmt: skip
+        clip = (f for f, _, _ in camera_clip(photo, PAN, args.speed_frames, size))
+        source = write_clip(tmp / f"speed{size[0]}.mp4", clip, fps=24)
         inputs = [Image.fromarray((f * 255 + 0.5).astype(np.uint8)) for f in decoded(source)]
         for engine in engines:
             prepared = nst.prepare_style(engine=engine, **style_args(engine, style))
@@ -191,8 +191,8 @@ def speed(args, engines, contents, style_path, tmp: Path) -> list[str]:
 
 def memory(args, contents, tmp: Path) -> list[str]:
     photo = Image.open(contents[1]).convert("RGB")
-    source = write_clip(tmp / "long.mp4", (f for f, _, _ in camera_clip(photo, PAN, args.long_frames, (320, 180), noise=2)),
-                        fps=30)  # fmt: skip
+    clip = (f for f, _, _ in camera_clip(photo, PAN, args.long_frames, (320, 180), noise=2))
+    source = write_clip(tmp / "long.mp4", clip, fps=30)
     samples = {}
 
     def watch(p: nst.Progress) -> None:

@@ -22,9 +22,10 @@ from nst.engines.contract import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, Settings, opt
 from nst.errors import NSTError
 from nst.io import images
 from nst.runtime.progress import Cancelled, CancelToken
+from nst.video.temporal import BLEND
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
-COMMANDS = ("stylize", "sheet", "export", "train")
+COMMANDS = ("stylize", "video", "sheet", "export", "train")
 
 
 class UsageError(Exception):
@@ -77,6 +78,18 @@ def add_engine_flags(parser: argparse.ArgumentParser) -> None:
                 parser.add_argument(flag(name), help=f"{text} (engine {engine})")
 
 
+def add_style_flags(parser: argparse.ArgumentParser) -> None:
+    """What to paint with and how much: the same for photos and videos."""
+    parser.add_argument("-s", "--style", action="append", help="style image; repeat to blend")
+    parser.add_argument(
+        "-p", "--preset", help="built-in style 0-25 or a blend like 3:0.5,12:0.5 (see: nst sheet PHOTO)"
+    )
+    parser.add_argument("--engine", choices=engine_names(), help="default: magenta, or preset when --preset is given")
+    parser.add_argument("--strength", type=float, default=1.0, help="style strength, 0 to 1 (default 1)")
+    parser.add_argument("--preserve-color", action="store_true", help="keep the content's original colours")
+    parser.add_argument("--weights", type=float, nargs="+", help="blend weight per --style, e.g. 0.7 0.3")
+
+
 def build_parser() -> argparse.ArgumentParser:
     engines = "; ".join(f"{name}: {engine_class(name).description}" for name in engine_names())
     parser = OneLineParser(
@@ -90,22 +103,34 @@ def build_parser() -> argparse.ArgumentParser:
         "stylize", help="stylize photos (also the default command)", epilog=f"Engines - {engines}."
     )
     stylize.add_argument("content", nargs="+", help="content photo(s)")
-    stylize.add_argument("-s", "--style", action="append", help="style image; repeat to blend")
-    stylize.add_argument(
-        "-p", "--preset", help="built-in style 0-25 or a blend like 3:0.5,12:0.5 (see: nst sheet PHOTO)"
-    )
     stylize.add_argument("-o", "--output", help="output file (one content) or folder (several)")
-    stylize.add_argument("--engine", choices=engine_names(), help="default: magenta, or preset when --preset is given")
-    stylize.add_argument("--strength", type=float, default=1.0, help="style strength, 0 to 1 (default 1)")
+    add_style_flags(stylize)
     stylize.add_argument(
         "--size", type=int, default=DEFAULT_SIZE,
         help=f"long side of the result in px, {MIN_SIZE} to {MAX_SIZE} (default {DEFAULT_SIZE})",
     )  # fmt: skip
     stylize.add_argument("--upscale", action="store_true", help="allow a result larger than the content")
-    stylize.add_argument("--preserve-color", action="store_true", help="keep the content's original colours")
-    stylize.add_argument("--weights", type=float, nargs="+", help="blend weight per --style, e.g. 0.7 0.3")
     stylize.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
     add_engine_flags(stylize)
+
+    video = commands.add_parser(
+        "video", help="stylize a video (MP4, MOV, WebM, AVI, GIF) into an H.264 MP4, without flicker",
+        epilog=f"Engines - {engines}.",
+    )  # fmt: skip
+    video.add_argument("input", help="video file")
+    video.add_argument("-o", "--output", required=True, help="output .mp4 (written only when complete)")
+    add_style_flags(video)
+    video.add_argument(
+        "--size", type=int,
+        help=f"long side of the output in px, {MIN_SIZE} to {MAX_SIZE} (default: the input's, at most 1920)",
+    )  # fmt: skip
+    video.add_argument("--upscale", action="store_true", help="allow an output larger than the input")
+    video.add_argument("--no-temporal", action="store_true", help="stylize each frame on its own (flickers)")
+    video.add_argument(
+        "--smoothing", type=float, default=BLEND,
+        help=f"how much of the previous frame is kept where the motion is reliable, 0 to 0.99 (default {BLEND})",
+    )  # fmt: skip
+    add_engine_flags(video)
 
     names = ", ".join(f"{i} {name}" for i, name in enumerate(api.builtin_styles()))
     sheet = commands.add_parser(
@@ -219,16 +244,21 @@ def load_style(engine: str, inputs: tuple, config: dict):
     return api.prepare_inputs(engine, *inputs, **config)
 
 
-def run_stylize(args: argparse.Namespace) -> int:
+def style_choice(args: argparse.Namespace) -> tuple[str, object, dict, tuple]:
+    """(engine, options, configuration, style inputs) from the flags, all checked before any model loads."""
     if not args.style and args.preset is None:
         raise UsageError("give a style image (--style FILE) or a built-in style (--preset N)")
-    if not 1 <= args.quality <= 100:
-        raise UsageError("--quality must be from 1 to 100")
     engine = api.resolve_engine(args.engine, args.style or None, args.preset)
     options, config = engine_choices(args, engine)
-    settings = Settings(args.strength, args.size, args.preserve_color, args.upscale, options)
     styles = [images.load_image(s, name=Path(s).name) for s in args.style or []]  # once, for every content
-    inputs = api.style_inputs(engine, styles or None, args.preset, args.weights)  # checked before any model loads
+    return engine, options, config, api.style_inputs(engine, styles or None, args.preset, args.weights)
+
+
+def run_stylize(args: argparse.Namespace) -> int:
+    if not 1 <= args.quality <= 100:
+        raise UsageError("--quality must be from 1 to 100")
+    engine, options, config, inputs = style_choice(args)
+    settings = Settings(args.strength, args.size, args.preserve_color, args.upscale, options)
     targets = output_paths(args.content, args.output)
     style = None
     stop = StopOnInterrupt()
@@ -262,6 +292,38 @@ def run_stylize(args: argparse.Namespace) -> int:
     return EXIT_USAGE if failures else 0
 
 
+def run_video(args: argparse.Namespace) -> int:
+    from nst.io.video import VideoReader
+    from nst.video import stylize_video
+    from nst.video.pipeline import check_output
+
+    check_output(args.output)
+    Settings(args.strength, args.size or DEFAULT_SIZE)  # strength and size checked before the video is read
+    with VideoReader(args.input, name=Path(args.input).name):  # a bad video costs no model load
+        pass
+    engine, options, config, inputs = style_choice(args)
+    style = load_style(engine, inputs, config)
+    stop = StopOnInterrupt()
+    bar = ProgressBar(Path(args.input).name)
+    try:
+        result = stylize_video(
+            args.input, args.output, style, strength=args.strength, size=args.size, upscale=args.upscale,
+            preserve_color=args.preserve_color, temporal=not args.no_temporal, smoothing=args.smoothing,
+            options=options, progress=bar, cancel=stop.token, name=Path(args.input).name, **config,
+        )  # fmt: skip
+    except Cancelled:
+        bar.close()
+        print("nst: cancelled (Ctrl-C); no video written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    bar.close()
+    audio = ", audio kept" if result.audio else ""
+    print(
+        f"{args.input} -> {result.path} ({result.width}x{result.height}, {result.frames} frames at "
+        f"{float(result.fps):.3g} fps{audio}; {result.seconds:.1f} s, {result.frames / result.seconds:.1f} frames/s)"
+    )
+    return 0
+
+
 def run_sheet(args: argparse.Namespace) -> int:
     images.output_format(args.output)
     start = time.perf_counter()
@@ -288,7 +350,8 @@ def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         raise UsageError(f"the following arguments are required: COMMAND ({', '.join(COMMANDS)}) or PHOTO")
-    return {"stylize": run_stylize, "sheet": run_sheet, "export": run_export}[args.command](args)
+    runs = {"stylize": run_stylize, "video": run_video, "sheet": run_sheet, "export": run_export}
+    return runs[args.command](args)
 
 
 def main(argv: list[str] | None = None) -> int:

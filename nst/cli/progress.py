@@ -31,6 +31,7 @@ class ProgressBar:
         text = (
             f"{self.name}: {p.done}/{p.total} {p.unit}s" + (f" at {p.stage}" if p.stage else "")
             + (f", {losses}" if losses else "")
+            + (f", {p.done / p.seconds:.1f} {p.unit}s/s" if p.unit == "frame" and p.seconds > 0 else "")
             + f" ({clock(p.seconds)} elapsed" + (f", {clock(left)} left)" if left is not None else ")")
         )  # fmt: skip
         tenth = int(10 * p.fraction)

@@ -173,7 +173,7 @@ class VideoReader:
         except VideoError:
             raise
         except (av.FFmpegError, OSError, ValueError):
-            raise VideoError(f"{self.label}: corrupt video (its first frame cannot be decoded)") from None
+            raise VideoError(f"{self.label}: corrupt or truncated video (its first frame cannot be decoded)") from None
         self._reopen()
         return rotation
 
@@ -253,7 +253,7 @@ class VideoWriter:
         if self._copy:
             return self.container.add_stream_from_template(stream)
         rate = min(stream.codec_context.sample_rate or 48000, 96000)
-        layout = stream.codec_context.layout.name if stream.codec_context.layout.nb_channels <= 2 else "stereo"
+        layout = "mono" if stream.codec_context.layout.nb_channels == 1 else "stereo"  # AAC in every player
         out = self.container.add_stream("aac", rate=rate, layout=layout)
         self._resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
         return out
@@ -262,7 +262,7 @@ class VideoWriter:
         """Audio packets up to ``until`` seconds (None: all the rest), so the file interleaves."""
         import av
 
-        if self._audio is None:
+        if self._audio is None or self._packets is None:
             return
         try:
             for packet in self._packets:
@@ -284,9 +284,12 @@ class VideoWriter:
         self._audio_done()
 
     def _audio_done(self) -> None:
-        if not self._copy and self._audio is not None:
+        """Flush the audio encoder, once: the audio may end before the video or after it."""
+        if self._audio is None or self._packets is None:
+            return
+        self._packets = None
+        if not self._copy:
             self.container.mux(self._audio.encode(None))
-        self._packets = iter(())
 
     def write(self, frame: np.ndarray) -> None:
         """One uint8 RGB frame (cropped to even sides if need be)."""

@@ -101,7 +101,7 @@ def flat(gray_frame: np.ndarray, threshold: float = 0.02) -> np.ndarray:
     return np.sqrt(cv2.GaussianBlur(gx * gx + gy * gy, (0, 0), 3.0)) < threshold
 
 
-def photometric(a: np.ndarray, b_warped: np.ndarray, threshold: float = 0.05) -> np.ndarray:
+def photometric(a: np.ndarray, b_warped: np.ndarray, threshold: float = 0.02) -> np.ndarray:
     """Boolean HxW: where RGB frames ``a`` and ``b`` warped onto it agree (float in [0, 1]); the
     difference is smoothed first, so sensor noise does not count as disagreement."""
     cv2 = _cv2()

@@ -191,6 +191,8 @@ def stylize_video(
     """
     started = time.perf_counter()
     target = check_output(output)
+    if isinstance(source, (str, os.PathLike)) and Path(source).exists() and Path(source).resolve() == target.resolve():
+        raise OptionError(f"{target.name}: the output would overwrite the input video")
     if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not 0.0 <= smoothing < 1.0:
         raise OptionError(f"smoothing must be from 0 to below 1, got {smoothing}")
     token = as_cancel_token(cancel)
@@ -217,7 +219,7 @@ def stylize_video(
         try:
             encoder = _Encoder(writer)
             try:
-                done, last_preview = 0, 0.0
+                done, last_preview, first = 0, 0.0, time.perf_counter()  # rates from the first frame on
                 for raw in frames:
                     check_cancel(token)
                     pixels = _resized(raw, (width, height))
@@ -233,7 +235,7 @@ def stylize_video(
                         preview = result if now - last_preview >= PREVIEW_SECONDS else None
                         last_preview = now if preview is not None else last_preview
                         total, stage = max(info.frames, done), f"{width}x{height}"
-                        progress(Progress(done, total, "frame", now - started, stage=stage, preview=preview))
+                        progress(Progress(done, total, "frame", now - first, stage=stage, preview=preview))
             finally:
                 encoder.join()
             if done == 0:

@@ -96,3 +96,74 @@ def test_mistakes_exit_2_with_one_line(files, tmp_path, args, message):
 def test_help_lists_engines():
     done = run_cli("--help")
     assert done.returncode == 0 and "magenta-hub" in done.stdout
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    from tests.helpers.clips import PAN, camera_clip, write_clip
+
+    folder = tmp_path_factory.mktemp("video")
+    return write_clip(folder / "walk.mp4", (f for f, _, _ in camera_clip(landscape(480, 360), PAN, 8, (160, 96))))
+
+
+def test_video(clip, tmp_path):
+    out = tmp_path / "walk_painted.mp4"
+    done = run_cli("video", clip, "-o", out, "--preset", "19", "--size", "128")
+    assert done.returncode == 0, done.stderr
+    assert "walk.mp4 ->" in done.stdout and "8 frames" in done.stdout and "audio kept" in done.stdout
+    assert "frames/s" in done.stderr and "Traceback" not in done.stderr  # the progress bar
+    import av
+
+    with av.open(str(out)) as container:
+        video = container.streams.video[0]
+        assert (video.codec_context.width, video.codec_context.height) == (128, 76) and video.frames == 8
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["video", "{d}/beach.jpg", "-o", "{t}/out.mp4", "--preset", "3"], "not a video"),
+        (["video", "{t}/missing.mp4", "-o", "{t}/out.mp4", "--preset", "3"], "missing.mp4: file not found"),
+        (["video", "{c}", "-o", "{t}/out.mov", "--preset", "3"], "name it .mp4"),
+        (["video", "{c}", "-o", "{t}/out.mp4"], "--style FILE"),
+        (["video", "{c}", "-o", "{t}/out.mp4", "--preset", "3", "--smoothing", "1.5"], "smoothing"),
+        (["video", "{c}", "-o", "{t}/out.mp4", "--preset", "3", "--strength", "7"], "strength"),
+        (["video", "{c}", "-o", "{t}/out.mp4", "-s", "{d}/broken.jpg"], "broken.jpg"),
+    ],
+)
+def test_video_mistakes_exit_2_with_one_line(files, clip, tmp_path, args, message):
+    done = run_cli(*[a.format(d=files, t=tmp_path, c=clip) for a in args])
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nst: error:") and message in lines[0], done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_video_ctrl_c_leaves_no_output(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    from tests.helpers.cli import NST
+    from tests.helpers.clips import PAN, camera_clip, write_clip
+
+    source = write_clip(tmp_path / "long.mp4", (f for f, _, _ in camera_clip(landscape(), PAN, 300, (320, 180))))
+    out = tmp_path / "out"
+    out.mkdir()
+    process = subprocess.Popen(
+        [NST, "video", source, "-o", out / "long_painted.mp4", "--preset", "4"],
+        stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        line = ""
+        while "frames" not in line and time.monotonic() < deadline:  # the first progress line: frames are flowing
+            line = process.stderr.readline()
+        assert "frames" in line
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 130 and "no video written" in err and "Traceback" not in err
+    assert list(out.iterdir()) == []

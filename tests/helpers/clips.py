@@ -135,7 +135,8 @@ def write_clip(
             video.bit_rate = bit_rate
         if rotation:
             video.set_display_rotation(rotation)
-        sound = out.add_stream(audio, rate=44100, layout="mono") if audio else None
+        hz = 48000 if audio == "libopus" else 44100  # Opus takes 48 kHz only
+        sound = out.add_stream(audio, rate=hz, layout="mono") if audio else None
         count = 0
         for pixels in _chain(first, frames):
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="rgb24")
@@ -146,16 +147,16 @@ def write_clip(
         out.mux(video.encode(None))
         if sound is not None:
             seconds = count / rate
-            samples = int(44100 * seconds)
-            tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(samples) / 44100)).astype(np.float32)
+            samples = int(hz * seconds)
+            tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(samples) / hz)).astype(np.float32)
             fmt = "s16p" if audio.startswith("pcm") else "fltp"
             data = (tone * 32767).astype(np.int16)[None] if fmt == "s16p" else tone[None]
             chunk = 4096
             for start in range(0, samples, chunk):
                 piece = av.AudioFrame.from_ndarray(np.ascontiguousarray(data[:, start : start + chunk]), format=fmt,
                                                    layout="mono")  # fmt: skip
-                piece.sample_rate, piece.pts = 44100, start
-                piece.time_base = fractions.Fraction(1, 44100)
+                piece.sample_rate, piece.pts = hz, start
+                piece.time_base = fractions.Fraction(1, hz)
                 out.mux(sound.encode(piece))
             out.mux(sound.encode(None))
     return path
