@@ -27,8 +27,23 @@ from nst.io.examples import example_painting, example_photo
 from nst.runtime.cache import LRUCache
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
+VIDEO_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "gif"]
 SIZES = [256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096]
 THUMB = 220
+
+
+def video_limits() -> tuple[float, int, int]:
+    """What this server accepts from the web, set by the host: ``NST_APP_VIDEO_SECONDS`` (longest
+    clip, default 60), ``NST_APP_VIDEO_SIDE`` (the result's long side, default 1280) and
+    ``NST_APP_VIDEO_MB`` (upload size, default 200; photos keep server.maxUploadSize)."""
+    seconds = os.environ.get("NST_APP_VIDEO_SECONDS", "")
+    side = os.environ.get("NST_APP_VIDEO_SIDE", "")
+    megabytes = os.environ.get("NST_APP_VIDEO_MB", "")
+    return (
+        float(seconds) if seconds.replace(".", "", 1).isdigit() and float(seconds) > 0 else 60.0,
+        int(side) if side.isdigit() and 64 <= int(side) <= 4096 else 1280,
+        int(megabytes) if megabytes.isdigit() and int(megabytes) > 0 else 200,
+    )
 
 
 @st.cache_resource(show_spinner="Loading the style model (first time only)...")
@@ -157,14 +172,23 @@ def thumbnail(data: bytes, caption: str):
     return True
 
 
-def inputs() -> tuple[bytes | None, str, list[tuple[bytes, str]]]:
-    """The content bytes and name and the style images, from uploads, the camera or the example."""
+def inputs(video: bool) -> tuple[bytes | None, str, list[tuple[bytes, str]]]:
+    """The content bytes and name (a photo, or a video) and the style images, from uploads, the
+    camera or the example."""
     left, right = st.columns(2)
+    shot = None
     with left:
-        st.subheader("1. Your photo")
-        use_camera = st.toggle("Take a photo with the camera", key="use_camera")
-        shot = st.camera_input("Camera", key="camera") if use_camera else None
-        upload = st.file_uploader("Photo", type=UPLOAD_TYPES, key="content_upload", label_visibility="collapsed")
+        if video:
+            st.subheader("1. Your video")
+            upload = st.file_uploader(
+                "Video (MP4, MOV, WebM, GIF)", type=VIDEO_TYPES, key="video_upload", label_visibility="collapsed",
+                max_upload_size=video_limits()[2],
+            )  # fmt: skip
+        else:
+            st.subheader("1. Your photo")
+            use_camera = st.toggle("Take a photo with the camera", key="use_camera")
+            shot = st.camera_input("Camera", key="camera") if use_camera else None
+            upload = st.file_uploader("Photo", type=UPLOAD_TYPES, key="content_upload", label_visibility="collapsed")
     with right:
         st.subheader("2. Style image(s)")
         style_uploads = (
@@ -177,11 +201,11 @@ def inputs() -> tuple[bytes | None, str, list[tuple[bytes, str]]]:
             )
             or []
         )
-    if st.button("No pictures at hand? Try our example", key="example"):
+    if not video and st.button("No pictures at hand? Try our example", key="example"):
         st.session_state["use_example"] = True
     if upload is not None or shot is not None or style_uploads:
         st.session_state["use_example"] = False
-    if st.session_state.get("use_example"):
+    if st.session_state.get("use_example") and not video:
         photo, painting = example_bytes()
         return photo, "example.png", [(painting, "example painting")]
     source = shot if shot is not None else upload
@@ -194,14 +218,19 @@ def main() -> None:
     st.title("Neural style transfer")
     st.caption("Repaint your photo in the style of any painting, at full resolution.")
 
-    content, content_name, styles = inputs()
+    video = st.segmented_control("Stylize", ["Photo", "Video"], default="Photo", key="mode") == "Video"
+    content, content_name, styles = inputs(video)
     left, right = st.columns(2)
     with left:
-        content_ok = content is not None and thumbnail(content, content_name)
+        if video:
+            clip = content is not None and video_preview(content, content_name)
+            content_ok = clip is not None and clip is not False
+        else:
+            content_ok = content is not None and thumbnail(content, content_name)
     with right:
         styles_ok = [thumbnail(data, name) for data, name in styles]
     styles = [s for s, ok in zip(styles, styles_ok, strict=True) if ok]
-    gallery(content if content_ok else None)
+    gallery(content if content_ok and not video else None)
 
     st.subheader("3. Settings")
     available = [name for name in engine_names() if engine_problem(name) is None]
@@ -216,15 +245,33 @@ def main() -> None:
             chosen = builtin_label(st.session_state.get("builtin_style", 0))
             st.caption(f"Built-in style: {chosen} (pick another in the gallery)")
         strength = st.slider("Style strength (%)", 0, 100, 100, step=5, key="strength")
-        size = st.select_slider("Output size (long side, px)", SIZES, value=1024, key="size")
+        if video:
+            side = video_limits()[1]
+            choices = ["as the video"] + [s for s in SIZES if s <= side]
+            size = st.select_slider("Output size (long side, px)", choices, value="as the video", key="video_size")
+            temporal = st.toggle("Reduce flicker (follow the motion)", value=True, key="temporal")
+        else:
+            size = st.select_slider("Output size (long side, px)", SIZES, value=1024, key="size")
         preserve = st.toggle("Keep original colours", key="preserve_color")
         options = option_widgets(engine)
         weights = None
         if len(styles) > 1 and uses_images:
             st.write("Blend")
             weights = tuple(float(st.slider(name, 0, 100, 50, key=f"weight_{i}")) for i, (_, name) in enumerate(styles))
-        submitted = st.form_submit_button("Stylize", type="primary")
+        submitted = st.form_submit_button("Stylize video" if video else "Stylize", type="primary")
 
+    if video:
+        if st.session_state.get("cancel_video"):
+            st.info("Cancelled; no video was made.")
+        if submitted:
+            if not content_ok or (not styles and uses_images):
+                st.error("Add a video and at least one style image first.")
+            else:
+                run_video(content, content_name, clip, styles, engine, strength, size, preserve, weights, options,
+                          temporal)  # fmt: skip
+        if "video_result" in st.session_state:
+            show_video(*st.session_state["video_result"])
+        return
     if st.session_state.get("cancel") and "partial" in st.session_state:
         st.session_state["result"] = st.session_state.pop("partial")
     if submitted:
@@ -311,6 +358,100 @@ def run(content, content_name, styles, engine, strength, size, preserve, weights
     finally:  # also when Cancel interrupts the run: "partial" then stays for the next run
         notice.empty()
         bar.empty()
+
+
+def video_preview(data: bytes, name: str):
+    """Show the uploaded video (or its one-line error); returns its facts, or False if unusable."""
+    from nst.io.video import VideoReader
+
+    max_seconds = video_limits()[0]
+    try:
+        with VideoReader(data, name=name) as reader:
+            info = reader.info
+    except nst.VideoError as exc:
+        st.error(str(exc))
+        return False
+    if info.duration > max_seconds:
+        st.error(
+            f"{name}: {info.duration:.0f} s long; this server takes videos up to {max_seconds:.0f} s. Trim it first."
+        )
+        return False
+    if name.lower().endswith(".gif"):
+        st.image(data, width=THUMB)
+    else:
+        st.video(data)
+    audio = ", with sound" if info.audio else ""
+    st.caption(f"{name}: {info.width}x{info.height}, {info.frames} frames at {float(info.fps):.3g} fps{audio}")
+    return info
+
+
+def run_video(content, name, info, styles, engine, strength, size, preserve, weights, options, temporal) -> None:
+    """The video, frame by frame, with a progress bar, the latest frame and Cancel; the MP4 is
+    kept in the session for the player and the download."""
+    import tempfile
+
+    from nst.video import stylize_video
+
+    side = video_limits()[1]
+    long_side = max(info.width, info.height)
+    target = min(long_side, side) if size == "as the video" else size
+    if size == "as the video" and long_side > side:
+        st.info(f"This server makes videos up to {side} px on the long side; yours ({long_side} px) is scaled down.")
+    runner = load_engine(engine)
+    if runner.note:
+        st.caption(runner.note)
+    cancel, bar, preview = st.empty(), st.empty(), st.empty()
+    cancel.button("Cancel", key="cancel_video")  # a click reruns the page, which stops this run
+
+    def progress(p: nst.Progress) -> None:
+        left = f", about {p.seconds_left:.0f} s left" if p.seconds_left is not None else ""
+        rate = f", {p.done / p.seconds:.1f} frames/s" if p.seconds > 0 else ""
+        bar.progress(p.fraction, text=f"Frame {p.done}/{p.total}{rate}{left}")
+        if p.preview is not None:
+            preview.image(images.encode(images.from_array(p.preview), "JPEG", quality=85), caption=f"Frame {p.done}",
+                          width=480)  # fmt: skip
+
+    uses_images = engine_class(engine).takes == "images"
+    st.session_state.pop("video_result", None)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "stylized.mp4"
+            result = stylize_video(
+                content, out, [s for s, _ in styles] if uses_images else None, engine=engine,
+                preset=None if uses_images else st.session_state.get("builtin_style", 0),
+                style_weights=weights if uses_images else None, strength=strength / 100, size=target,
+                upscale=target > long_side, preserve_color=preserve, temporal=temporal, progress=progress,
+                name=name, **dict(options),
+            )  # fmt: skip
+            data = out.read_bytes()
+        summary = f"{engine}, strength {strength} %" + ("" if temporal else ", frame by frame")
+        st.session_state["video_result"] = (
+            data,
+            name,
+            result.width,
+            result.height,
+            result.frames,
+            result.seconds,
+            summary,
+        )
+    except nst.NSTError as exc:
+        st.error(str(exc))
+    except Exception:  # never a traceback on the page: logged here, a reference for the user
+        reference = uuid.uuid4().hex[:8]
+        logging.getLogger("nst.app").exception("unexpected error, reference %s", reference)
+        st.error(f"Something went wrong on our side (reference {reference}). Please try again.")
+    finally:
+        for placeholder in (cancel, bar, preview):
+            placeholder.empty()
+
+
+def show_video(data: bytes, name: str, width: int, height: int, frames: int, seconds: float, note: str) -> None:
+    st.subheader("4. Result")
+    st.caption(f"{width}x{height} px, {frames} frames in {seconds:.0f} s ({note})")
+    player, _ = st.columns(2)
+    player.video(data)
+    stem = Path(name).stem or "video"
+    st.download_button("Download MP4", data, f"{stem}_stylized.mp4", "video/mp4", key="download_mp4")
 
 
 def show_result(result, content: bytes, content_name: str, note: str | None = None) -> None:

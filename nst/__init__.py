@@ -15,9 +15,10 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 from nst.api import builtin_styles, prepare_style, preset_gallery, preset_sheet, render, stylize
 from nst.engines import engine_names, get_engine
 from nst.engines.contract import PreparedStyle, Settings
-from nst.errors import EngineUnavailable, ImageError, NSTError, OptionError
+from nst.errors import EngineUnavailable, ImageError, NSTError, OptionError, VideoError
 from nst.io.images import encode, load_image, save
 from nst.runtime.progress import Cancelled, CancelToken, Progress
+from nst.video import stylize_video
 
 __all__ = [
     "CancelToken",
@@ -29,6 +30,7 @@ __all__ = [
     "PreparedStyle",
     "Progress",
     "Settings",
+    "VideoError",
     "builtin_styles",
     "encode",
     "engine_names",
@@ -40,4 +42,5 @@ __all__ = [
     "render",
     "save",
     "stylize",
+    "stylize_video",
 ]

@@ -203,3 +203,38 @@ def test_gatys_progress_and_cancel_keeps_best_so_far(server, browser, files, tmp
     info.value.save_as(target)
     assert Image.open(target).format == "PNG"
     page.close()
+
+
+def test_video_upload_stylize_download(server, browser, files, tmp_path):
+    import av
+
+    from tests.helpers.clips import PAN, camera_clip, write_clip
+
+    page = open_app(browser, server)
+    page.get_by_role("radio", name="Video").click()
+    page.get_by_text("1. Your video").wait_for(timeout=30_000)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42 and then nothing a player could use")
+    upload(page, 0, broken)
+    page.get_by_text("broken.mp4: corrupt or truncated video").wait_for(timeout=30_000)
+    assert page.get_by_text("Traceback").count() == 0
+    clip = write_clip(tmp_path / "walk.mp4", (f for f, _, _ in camera_clip(landscape(480, 360), PAN, 12, (192, 112))))
+    upload(page, 0, clip)
+    upload(page, 1, files / "painting.png")
+    page.get_by_text("walk.mp4: 192x112, 12 frames at 24 fps, with sound").wait_for(timeout=30_000)
+    page.get_by_text("painting.png (220x220 shown)").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Stylize video").click()
+    button = page.get_by_role("button", name="Download MP4")
+    button.wait_for(timeout=180_000)
+    assert page.get_by_role("button", name="Cancel").count() == 0  # gone with the progress bar
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "video.png"), full_page=True)
+    with page.expect_download() as info:
+        button.click()
+    assert info.value.suggested_filename == "walk_stylized.mp4"
+    target = tmp_path / "download.mp4"
+    info.value.save_as(target)
+    with av.open(str(target)) as container:
+        video = container.streams.video[0]
+        assert video.codec_context.name == "h264" and video.frames == 12 and container.streams.audio
+    page.close()
