@@ -9,9 +9,11 @@ what both flows get wrong together (objects that appear, lighting that changes).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-FLOW_SIDE = 640  # flow is estimated at most this large (long side) and scaled up: same accuracy, a quarter of the time
+FLOW_SIDE = 480  # motion is estimated at most this large (long side) and scaled up: sub-pixel accurate still
 
 
 def _cv2():
@@ -28,32 +30,41 @@ def gray(frame: np.ndarray) -> np.ndarray:
 
 
 class FlowEstimator:
-    """DIS flow at a working size of at most ``side`` px; one per video (the OpenCV object keeps
-    buffers and is not thread-safe)."""
+    """DIS flow (the MEDIUM preset); one per video (the OpenCV object keeps buffers and is not
+    thread-safe)."""
 
-    def __init__(self, side: int = FLOW_SIDE) -> None:
+    def __init__(self) -> None:
         cv2 = _cv2()
-        self.side = side
         self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Flow from gray frame ``a`` to gray frame ``b`` (HxWx2, float32, in pixels of the frames)."""
-        cv2 = _cv2()
-        height, width = a.shape[:2]
-        scale = min(1.0, self.side / max(height, width))
-        if scale < 1.0:
-            size = (max(8, round(width * scale)), max(8, round(height * scale)))
-            a, b = (cv2.resize(x, size, interpolation=cv2.INTER_AREA) for x in (a, b))
-            small = self.dis.calc(a, b, None)
-            flow = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
-            flow[..., 0] *= width / size[0]
-            flow[..., 1] *= height / size[1]
-            return flow
+        """Flow from gray frame ``a`` to gray frame ``b`` (HxWx2, float32, in pixels)."""
         return self.dis.calc(a, b, None)
 
 
+def working_size(width: int, height: int, side: int = FLOW_SIDE) -> tuple[int, int]:
+    """Where motion is estimated: at most ``side`` px on the long side."""
+    scale = min(1.0, side / max(width, height))
+    return max(8, round(width * scale)), max(8, round(height * scale))
+
+
+def resize_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A flow field resampled to ``size`` (width, height), its vectors scaled with it."""
+    cv2 = _cv2()
+    height, width = flow.shape[:2]
+    if (width, height) == size:
+        return flow
+    out = cv2.resize(flow, size, interpolation=cv2.INTER_LINEAR)
+    out[..., 0] *= size[0] / width
+    out[..., 1] *= size[1] / height
+    return out
+
+
+@functools.lru_cache(maxsize=8)
 def _grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates, made once per frame size (a video has one)."""
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    xs.flags.writeable = ys.flags.writeable = False
     return xs, ys
 
 

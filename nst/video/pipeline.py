@@ -29,7 +29,7 @@ from nst.errors import OptionError
 from nst.io.video import VideoReader, VideoSource, VideoWriter, even
 from nst.runtime.progress import CancelToken, Progress, ProgressCallback, as_cancel_token, check_cancel
 from nst.runtime.slots import inference_slots
-from nst.video.temporal import BLEND, TemporalFilter
+from nst.video.temporal import BLEND, MotionEstimator, TemporalFilter
 
 DEFAULT_MAX_SIDE = 1920  # the output's long side when none is asked for: the input's, at most this
 OUTPUT_SUFFIXES = (".mp4", ".m4v")
@@ -154,6 +154,15 @@ def _resized(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return frame.astype(np.float32) * (1.0 / 255.0)
 
 
+def _prepared_frames(frames: Iterator[np.ndarray], size: tuple[int, int], temporal: bool) -> Iterator[tuple]:
+    """(frame at output size as float, its motion to the previous frame or None), computed ahead
+    of the engine: motion needs only the input frames."""
+    motion = MotionEstimator() if temporal else None
+    for raw in frames:
+        pixels = _resized(raw, size)
+        yield pixels, motion(pixels) if motion is not None else None
+
+
 def _to_uint8(frame: np.ndarray) -> np.ndarray:
     return (np.clip(frame, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
@@ -215,15 +224,14 @@ def stylize_video(
         runner = get_engine(engine_name, **config)
         smoother = TemporalFilter(float(smoothing)) if temporal else None
         writer = VideoWriter(target, width, height, info.fps, audio=reader.open_audio())
-        frames = _Background(reader.frames())
+        frames = _Background(_prepared_frames(reader.frames(), (width, height), temporal))
         try:
             encoder = _Encoder(writer)
             try:
                 done, last_preview, first = 0, 0.0, time.perf_counter()  # rates from the first frame on
-                for raw in frames:
+                for pixels, motion in frames:
                     check_cancel(token)
-                    pixels = _resized(raw, (width, height))
-                    guide = smoother.guide(pixels) if smoother is not None else None
+                    guide = smoother.guide(motion) if smoother is not None else None
                     with inference_slots().hold(on_queue):
                         result = api.render_array(runner, pixels, prepared, settings, cancel=token, guide=guide)
                     if smoother is not None:
