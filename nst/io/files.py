@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
@@ -19,3 +20,35 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def read_source(source: Any, name: str | None, *, kind: str, error: type[Exception], keep_path: bool = False):
+    """(bytes, label) from a path, bytes or a binary file object, or ``error`` with one line
+    naming the problem; ``keep_path``: a readable path comes back as ``str`` (read in pieces later)."""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        label = name or path.name
+        if not path.exists():
+            raise error(f"{label}: file not found")
+        if path.is_dir():
+            raise error(f"{label}: is a folder, not {'an' if kind[0] in 'aeiou' else 'a'} {kind} file")
+        try:
+            if path.stat().st_size == 0:
+                raise error(f"{label}: file is empty")
+            data = str(path) if keep_path else path.read_bytes()
+        except OSError as exc:
+            raise error(f"{label}: cannot read file ({exc.strerror or exc})") from None
+        return data, label
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data, label = bytes(source), name or kind
+    elif hasattr(source, "read"):
+        data = source.read()
+        label = name or Path(str(getattr(source, "name", kind))).name
+        if not isinstance(data, (bytes, bytearray)):
+            raise error(f"{label}: file object must be opened in binary mode")
+        data = bytes(data)
+    else:
+        raise error(f"cannot read {'an' if kind[0] in 'aeiou' else 'a'} {kind} from a {type(source).__name__}")
+    if not data:
+        raise error(f"{label}: file is empty")
+    return data, label

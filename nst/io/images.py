@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nst.errors import ImageError
-from nst.io.files import write_atomic
+from nst.io.files import read_source, write_atomic
 from nst.runtime.stdio import stderr_silenced
 
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO | Image.Image | np.ndarray
@@ -61,30 +61,7 @@ def load_image(source: ImageSource, *, name: str | None = None, limit: int | Non
 
 
 def _read_bytes(source, name: str | None) -> tuple[bytes, str]:
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        label = name or path.name
-        if not path.exists():
-            raise ImageError(f"{label}: file not found")
-        if path.is_dir():
-            raise ImageError(f"{label}: is a folder, not an image file")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ImageError(f"{label}: cannot read file ({exc.strerror or exc})") from None
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        data, label = bytes(source), name or "image"
-    elif hasattr(source, "read"):
-        data = source.read()
-        label = name or Path(str(getattr(source, "name", "image"))).name
-        if not isinstance(data, (bytes, bytearray)):
-            raise ImageError(f"{label}: file object must be opened in binary mode")
-        data = bytes(data)
-    else:
-        raise ImageError(f"cannot read an image from a {type(source).__name__}")
-    if not data:
-        raise ImageError(f"{label}: file is empty")
-    return data, label
+    return read_source(source, name, kind="image", error=ImageError)
 
 
 def _open(data: bytes, label: str, limit: int) -> Image.Image:

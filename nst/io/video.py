@@ -22,6 +22,7 @@ from typing import BinaryIO
 import numpy as np
 
 from nst.errors import VideoError
+from nst.io.files import read_source
 
 VideoSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
 
@@ -69,33 +70,13 @@ def max_seconds() -> float:
         return DEFAULT_MAX_SECONDS
 
 
-def _label_and_data(source: VideoSource, name: str | None) -> tuple[str, str | bytes]:
-    """A path stays a path (FFmpeg reads it in pieces); bytes and file objects become bytes."""
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        label = name or path.name
-        if not path.exists():
-            raise VideoError(f"{label}: file not found")
-        if path.is_dir():
-            raise VideoError(f"{label}: is a folder, not a video file")
-        return label, str(path)
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return name or "video", bytes(source)
-    if hasattr(source, "read"):
-        data = source.read()
-        if not isinstance(data, (bytes, bytearray)):
-            raise VideoError(f"{name or 'video'}: the file object gave text, not bytes")
-        return name or Path(str(getattr(source, "name", "video"))).name, bytes(data)
-    raise VideoError(f"cannot read a video from {type(source).__name__}")
-
-
 class VideoReader:
     """An open clip: ``info``, then ``frames()`` once. Use as a context manager."""
 
     def __init__(self, source: VideoSource, *, name: str | None = None) -> None:
         import av
 
-        self.label, self.data = _label_and_data(source, name)
+        self.data, self.label = read_source(source, name, kind="video", error=VideoError, keep_path=True)
         head = self._head()
         fmt = _demuxer(head)
         if fmt is None:
