@@ -243,6 +243,9 @@ def main() -> None:
             lines += speed(args, args.engines, contents, style_path, tmp)
         if "memory" in args.parts:
             lines += memory(args, contents, tmp)
+    kept = args.out.read_text().split("## Designs tried", 1) if args.out.exists() else []
+    if len(kept) == 2:  # the written history of what was tried stays
+        lines += ["## Designs tried" + kept[1].rstrip("\n")]
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -30,12 +30,14 @@ def gray(frame: np.ndarray) -> np.ndarray:
 
 
 class FlowEstimator:
-    """DIS flow (the MEDIUM preset); one per video (the OpenCV object keeps buffers and is not
-    thread-safe)."""
+    """DIS flow, the MEDIUM preset (``fast``: FAST, for checks that need less accuracy); one per
+    video and use (the OpenCV object keeps buffers and is not thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fast: bool = False) -> None:
         cv2 = _cv2()
-        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        self.dis = cv2.DISOpticalFlow_create(
+            cv2.DISOPTICAL_FLOW_PRESET_FAST if fast else cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
+        )
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Flow from gray frame ``a`` to gray frame ``b`` (HxWx2, float32, in pixels)."""
@@ -85,17 +87,22 @@ def inside(flow: np.ndarray) -> np.ndarray:
     return (tx >= 0) & (tx <= width - 1) & (ty >= 0) & (ty <= height - 1)
 
 
+def _norm2(vectors: np.ndarray) -> np.ndarray:
+    """Squared length of HxWx2 vectors (numpy's sum over a last axis of 2 is several times slower)."""
+    return vectors[..., 0] * vectors[..., 0] + vectors[..., 1] * vectors[..., 1]
+
+
 def reliable(forward: np.ndarray, backward: np.ndarray, untextured: np.ndarray | None = None) -> np.ndarray:
     """Boolean HxW: where ``forward`` (A to B) is confirmed by ``backward`` (B to A) and is not on a
     motion boundary (Ruder et al. 2016, after Sundaram et al. 2010); where A is ``untextured``
     both checks are waived."""
     cv2 = _cv2()
     back = warp(backward, forward)  # the backward flow at the point each pixel moves to
-    total = forward + back
-    consistent = (total**2).sum(-1) <= 0.01 * ((forward**2).sum(-1) + (back**2).sum(-1)) + 0.5
+    length = _norm2(forward)
+    consistent = _norm2(forward + back) <= 0.01 * (length + _norm2(back)) + 0.5
     dx = cv2.Sobel(forward, cv2.CV_32F, 1, 0, ksize=1, scale=0.5)  # central differences
     dy = cv2.Sobel(forward, cv2.CV_32F, 0, 1, ksize=1, scale=0.5)
-    smooth = (dx**2).sum(-1) + (dy**2).sum(-1) <= 0.01 * (forward**2).sum(-1) + 0.002
+    smooth = _norm2(dx) + _norm2(dy) <= 0.01 * length + 0.002
     trusted = consistent & smooth
     if untextured is not None:
         trusted |= untextured
@@ -116,7 +123,8 @@ def photometric(a: np.ndarray, b_warped: np.ndarray, threshold: float = 0.02) ->
     """Boolean HxW: where RGB frames ``a`` and ``b`` warped onto it agree (float in [0, 1]); the
     difference is smoothed first, so sensor noise does not count as disagreement."""
     cv2 = _cv2()
-    difference = np.abs(a - b_warped).mean(axis=-1).astype(np.float32)
+    d = np.abs(a - b_warped)
+    difference = ((d[..., 0] + d[..., 1] + d[..., 2]) * (1.0 / 3.0)).astype(np.float32)
     return cv2.GaussianBlur(difference, (0, 0), 1.5) <= threshold
 
 

@@ -43,6 +43,7 @@ class MotionEstimator:
         self._cv2 = cv2
         self.side = side
         self.flow = FlowEstimator()
+        self.check_flow = FlowEstimator(fast=True)  # the backward flow only confirms the forward one
         self.previous: tuple[np.ndarray, np.ndarray] | None = None  # (small frame, its gray)
 
     def __call__(self, frame: np.ndarray) -> Motion | None:
@@ -56,7 +57,7 @@ class MotionEstimator:
         if previous is None or previous[0].shape != small.shape:
             return None
         forward = self.flow(current, previous[1])  # this frame to the last: where each pixel was
-        backward = self.flow(previous[1], current)
+        backward = self.check_flow(previous[1], current)
         trusted = reliable(forward, backward, flat(current)) & photometric(small, warp(previous[0], forward))
         # errors cluster at the edges of what moves: trust nothing within a few pixels of distrust
         trusted = cv2.erode(trusted.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
