@@ -27,6 +27,7 @@ from nst.io.files import read_source
 VideoSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
 
 MAX_SIDE = 8192
+MIN_LONG_SIDE = 64  # the smallest picture an engine renders
 MAX_FPS = 240
 DEFAULT_MAX_SECONDS = 4 * 3600  # longer than any film: a header that says more is lying or hostile
 COPY_AUDIO = ("aac",)  # MP4 and every browser take these as they are; anything else becomes AAC
@@ -117,8 +118,11 @@ class VideoReader:
         if not codec:
             raise VideoError(f"{self.label}: its video codec cannot be decoded here")
         width, height = context.width, context.height
-        if not (16 <= width <= MAX_SIDE and 16 <= height <= MAX_SIDE):
-            raise VideoError(f"{self.label}: {width}x{height} frames; each side must be 16 to {MAX_SIDE} px")
+        if not (16 <= width <= MAX_SIDE and 16 <= height <= MAX_SIDE) or max(width, height) < MIN_LONG_SIDE:
+            raise VideoError(
+                f"{self.label}: {width}x{height} frames; each side must be 16 to {MAX_SIDE} px, "
+                f"the long one at least {MIN_LONG_SIDE}"
+            )
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         if not rate or not 0 < rate <= MAX_FPS:
             raise VideoError(f"{self.label}: frame rate {rate} is not a usable rate (up to {MAX_FPS} per second)")

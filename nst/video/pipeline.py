@@ -246,8 +246,6 @@ def stylize_video(
                         progress(Progress(done, total, "frame", now - first, stage=stage, preview=preview))
             finally:
                 encoder.join()
-            if done == 0:
-                raise OptionError(f"{reader.label}: has no frames")  # pragma: defensive; frames() raises first
             path = writer.finish()
         except BaseException:
             frames.close()

@@ -179,6 +179,10 @@ def _huge(tmp_path):
     return write_clip(tmp_path / "tall.mp4", solid_frames(1, (16, 8200)), fps=10, audio=None).read_bytes()
 
 
+def _tiny(tmp_path):
+    return write_clip(tmp_path / "tiny.mp4", solid_frames(2, (32, 24)), fps=10, audio=None).read_bytes()
+
+
 @pytest.mark.parametrize(
     "make,message",
     [
@@ -189,6 +193,7 @@ def _huge(tmp_path):
         (_no_frames, "no frames"),
         (_unknown_codec, "codec"),
         (_huge, "8200"),
+        (_tiny, "at least 64"),
     ],
 )
 def test_bad_videos_fail_in_one_line_and_leave_nothing(tmp_path, make, message):
