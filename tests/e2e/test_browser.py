@@ -51,14 +51,8 @@ def files(tmp_path_factory):
 def open_app(browser, url):
     page = browser.new_page(viewport={"width": 1280, "height": 2000}, accept_downloads=True)
     page.goto(url)
-    ready(page)
-    return page
-
-
-def ready(page) -> None:
-    """The whole page has rendered once (its last widget is there), so uploads land where meant."""
     page.get_by_text("Neural style transfer").first.wait_for(timeout=60_000)
-    page.get_by_role("button", name="Stylize", exact=True).wait_for(timeout=60_000)
+    return page
 
 
 def upload(page, index: int, path: Path) -> None:
@@ -147,7 +141,7 @@ def test_eight_concurrent_sessions_get_their_own_results(server, browser, tmp_pa
         expected.append(np.asarray(nst.stylize(content, style), np.int16))
         page = browser.new_context(accept_downloads=True).new_page()
         page.goto(server)
-        ready(page)
+        page.get_by_text("Neural style transfer").first.wait_for(timeout=60_000)
         upload(page, 0, content)
         upload(page, 1, style)
         page.get_by_text(f"photo{i}.png (200x150 shown)").wait_for(timeout=30_000)
@@ -192,7 +186,7 @@ def test_gatys_progress_and_cancel_keeps_best_so_far(server, browser, files, tmp
     upload(page, 1, files / "painting.png")
     page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
     page.get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name="gatys", exact=True).click()
+    page.get_by_role("option").filter(has_text="gatys:").click()
     iterations = page.get_by_role("slider", name="Iterations")
     iterations.focus()
     iterations.press("End")  # 1000 iterations: far more than the test waits for
