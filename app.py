@@ -234,9 +234,8 @@ def main() -> None:
 
     st.subheader("3. Settings")
     available = [name for name in engine_names() if engine_problem(name) is None]
-    described = "\n\n".join(f"**{name}**: {engine_class(name).description}" for name in engine_names())
-    engine = st.selectbox("Engine", available, key="engine", help=described)  # short names fit a phone
-    st.caption(engine_class(engine).description)
+    describe = {name: engine_class(name).description for name in engine_names()}
+    engine = st.selectbox("Engine", available, format_func=lambda n: f"{n}: {describe[n]}", key="engine")
     for name in engine_names():
         if name not in available:
             st.caption(f"{name} unavailable: {engine_problem(name)}")
@@ -311,9 +310,9 @@ def run(content, content_name, styles, engine, strength, size, preserve, weights
     runner = load_engine(engine)
     if runner.note:
         st.caption(runner.note)
-    cancel, bar, preview = st.empty(), st.empty(), st.empty()
     if runner.iterative:
-        cancel.button("Cancel (keep the best image so far)", key="cancel")
+        st.button("Cancel (keep the best image so far)", key="cancel")
+    bar, preview = st.empty(), st.empty()
 
     def progress(p: nst.Progress) -> None:
         if p.total <= 1:
@@ -357,8 +356,8 @@ def run(content, content_name, styles, engine, strength, size, preserve, weights
         logging.getLogger("nst.app").exception("unexpected error, reference %s", reference)
         st.error(f"Something went wrong on our side (reference {reference}). Please try again.")
     finally:  # also when Cancel interrupts the run: "partial" then stays for the next run
-        for placeholder in (notice, cancel, bar, preview):
-            placeholder.empty()
+        notice.empty()
+        bar.empty()
 
 
 def video_preview(data: bytes, name: str):

@@ -267,11 +267,6 @@ def run_stylize(args: argparse.Namespace) -> int:
         bar = ProgressBar(Path(content).name)
         try:
             picture = images.load_image(content, name=Path(content).name)  # a bad photo costs no model load
-            if max(picture.size) < args.size and not args.upscale:
-                print(
-                    f"nst: {Path(content).name} is {picture.width}x{picture.height}, smaller than --size "
-                    f"{args.size}; kept its size (--upscale enlarges it)", file=sys.stderr,
-                )  # fmt: skip
             if style is None:  # the engine and the style, once, at the first photo that decodes
                 style = load_style(engine, inputs, config)
             start = time.perf_counter()  # model loading is not the first picture's time
@@ -304,13 +299,8 @@ def run_video(args: argparse.Namespace) -> int:
 
     check_output(args.output)
     Settings(args.strength, args.size or DEFAULT_SIZE)  # strength and size checked before the video is read
-    with VideoReader(args.input, name=Path(args.input).name) as reader:  # a bad video costs no model load
-        width, height = reader.info.width, reader.info.height
-    if args.size and max(width, height) < args.size and not args.upscale:
-        print(
-            f"nst: {Path(args.input).name} is {width}x{height}, smaller than --size {args.size}; "
-            "kept its size (--upscale enlarges it)", file=sys.stderr,
-        )  # fmt: skip
+    with VideoReader(args.input, name=Path(args.input).name):  # a bad video costs no model load
+        pass
     engine, options, config, inputs = style_choice(args)
     style = load_style(engine, inputs, config)
     stop = StopOnInterrupt()
