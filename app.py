@@ -223,8 +223,8 @@ def main() -> None:
     left, right = st.columns(2)
     with left:
         if video:
-            clip = content is not None and video_preview(content, content_name)
-            content_ok = clip is not None and clip is not False
+            clip = video_preview(content, content_name) if content is not None else None
+            content_ok = clip is not None
         else:
             content_ok = content is not None and thumbnail(content, content_name)
     with right:
@@ -349,19 +349,17 @@ def run(content, content_name, styles, engine, strength, size, preserve, weights
         for key in ("result", "partial"):
             st.session_state.pop(key, None)
         st.error(str(exc))
-    except Exception:  # never a traceback on the page: logged here, a reference for the user
+    except Exception:
         for key in ("result", "partial"):
             st.session_state.pop(key, None)
-        reference = uuid.uuid4().hex[:8]
-        logging.getLogger("nst.app").exception("unexpected error, reference %s", reference)
-        st.error(f"Something went wrong on our side (reference {reference}). Please try again.")
+        show_unexpected_error()
     finally:  # also when Cancel interrupts the run: "partial" then stays for the next run
         notice.empty()
         bar.empty()
 
 
 def video_preview(data: bytes, name: str):
-    """Show the uploaded video (or its one-line error); returns its facts, or False if unusable."""
+    """Show the uploaded video (or its one-line error); returns its facts, or None if unusable."""
     from nst.io.video import VideoReader
 
     max_seconds = video_limits()[0]
@@ -370,12 +368,12 @@ def video_preview(data: bytes, name: str):
             info = reader.info
     except nst.VideoError as exc:
         st.error(str(exc))
-        return False
+        return None
     if info.duration > max_seconds:
         st.error(
             f"{name}: {info.duration:.0f} s long; this server takes videos up to {max_seconds:.0f} s. Trim it first."
         )
-        return False
+        return None
     if name.lower().endswith(".gif"):
         st.image(data, width=THUMB)
     else:
@@ -436,10 +434,8 @@ def run_video(content, name, info, styles, engine, strength, size, preserve, wei
         )
     except nst.NSTError as exc:
         st.error(str(exc))
-    except Exception:  # never a traceback on the page: logged here, a reference for the user
-        reference = uuid.uuid4().hex[:8]
-        logging.getLogger("nst.app").exception("unexpected error, reference %s", reference)
-        st.error(f"Something went wrong on our side (reference {reference}). Please try again.")
+    except Exception:
+        show_unexpected_error()
     finally:
         for placeholder in (cancel, bar, preview):
             placeholder.empty()
@@ -452,6 +448,13 @@ def show_video(data: bytes, name: str, width: int, height: int, frames: int, sec
     player.video(data)
     stem = Path(name).stem or "video"
     st.download_button("Download MP4", data, f"{stem}_stylized.mp4", "video/mp4", key="download_mp4")
+
+
+def show_unexpected_error() -> None:
+    """Never a traceback on the page: the error is logged with a reference the user can quote."""
+    reference = uuid.uuid4().hex[:8]
+    logging.getLogger("nst.app").exception("unexpected error, reference %s", reference)
+    st.error(f"Something went wrong on our side (reference {reference}). Please try again.")
 
 
 def show_result(result, content: bytes, content_name: str, note: str | None = None) -> None:

@@ -136,7 +136,7 @@ class GatysEngine(EngineBase):
 
         self._value_and_grad = value_and_grad
         self._model = model
-        self._prior = None  # (previous frame warped, trust) while a video frame is optimized
+        self._prior = None  # the temporal loss's (target, trust) for the stage being optimized
 
     def prepare(self, styles: list[Image.Image], weights: np.ndarray) -> PreparedStyle:
         arrays = {"weights": np.asarray(weights, np.float32)}
@@ -181,18 +181,14 @@ class GatysEngine(EngineBase):
         loss_weights = np.array(
             [options.content_weight, options.style_weight * settings.strength, options.tv_weight, 0.0], np.float32
         )
-        prior = None
         if guide is not None:
             loss_weights[3] = options.temporal_weight
-            trust = guide.weight[..., None].astype(np.float32)
-            prior = (guide.image.astype(np.float32)[None], np.broadcast_to(trust, guide.image.shape)[None].copy())
         rng = np.random.default_rng(options.seed)
         reporter = Reporter(progress, options.iterations, "iteration")
         should_stop = (lambda: cancel.cancelled) if cancel is not None else None
         original = from_array(content)
         done, image = 0, None
         with self._lock:  # one optimization per engine at a time; TF graphs are shared
-            self._prior = prior  # the video loss's target, for _evaluate, under the lock
             for side, budget in zip(sides, budgets, strict=True):
                 scale = side / max(height, width)
                 size = (max(16, round(width * scale)), max(16, round(height * scale)))
@@ -204,6 +200,7 @@ class GatysEngine(EngineBase):
                 else:
                     image = to_array(from_array(image).resize(size, Image.BICUBIC))
                 content_target, style_targets = self._targets(target, style, side)
+                self._prior = self._temporal_target(guide, image.shape)  # for _evaluate, under the lock
                 stage = f"{size[0]}x{size[1]}"
 
                 def report(iteration, losses, preview, stage=stage):
@@ -221,12 +218,17 @@ class GatysEngine(EngineBase):
             out = to_array(from_array(out).resize((width, height), Image.BICUBIC))
         return out
 
+    def _temporal_target(self, guide: TemporalGuide | None, shape: tuple) -> tuple:
+        """(previous frame warped, trust) as tensors for the temporal loss, once per stage; zero
+        trust (no temporal loss) for a still."""
+        tf = self._tf
+        if guide is None:
+            return tf.zeros((1, *shape)), tf.zeros((1, *shape[:2], 1))
+        return tf.constant(guide.image[None], tf.float32), tf.constant(guide.weight[None, ..., None], tf.float32)
+
     def _evaluate(self, image: np.ndarray, content_target, style_targets, loss_weights):
         tf = self._tf
-        if self._prior is not None:
-            prior, trust = self._prior
-        else:
-            prior = trust = np.zeros((1, *image.shape), np.float32)
+        prior, trust = self._prior
         total, content, style, tv, grad = self._value_and_grad(
             tf.constant(image[None]), content_target, style_targets, tf.constant(loss_weights), prior, trust
         )

@@ -8,10 +8,15 @@ from pathlib import Path
 from typing import Any
 
 
+def part_path(path: Path) -> Path:
+    """A hidden, unique name beside ``path`` to write into before renaming over it."""
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+
+
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")  # ordinary umask permissions
+    tmp = part_path(path)  # ordinary umask permissions
     try:
         with open(tmp, "xb") as handle:
             handle.write(data)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,7 +21,7 @@ from typing import BinaryIO
 import numpy as np
 
 from nst.errors import VideoError
-from nst.io.files import read_source
+from nst.io.files import part_path, read_source
 
 VideoSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
 
@@ -150,15 +149,12 @@ class VideoReader:
         import av
 
         try:
-            for frame in self.container.decode(self.stream):
-                rotation = int(round((frame.rotation or 0) / 90.0)) * 90 % 360
-                break
-            else:
-                raise VideoError(f"{self.label}: has no frames")
-        except VideoError:
-            raise
+            first = next(iter(self.container.decode(self.stream)), None)
         except (av.FFmpegError, OSError, ValueError):
             raise VideoError(f"{self.label}: corrupt or truncated video (its first frame cannot be decoded)") from None
+        if first is None:
+            raise VideoError(f"{self.label}: has no frames")
+        rotation = int(round((first.rotation or 0) / 90.0)) * 90 % 360
         self._reopen()
         return rotation
 
@@ -217,7 +213,7 @@ class VideoWriter:
         import av
 
         self.path = Path(path)
-        self.tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.part")
+        self.tmp = part_path(self.path)
         self.width, self.height = even(width), even(height)
         self.container = av.open(str(self.tmp), "w", format="mp4", options={"movflags": "+faststart"})
         self.video = self.container.add_stream("libx264", rate=fps, options={"crf": str(crf), "preset": "veryfast"})
@@ -234,7 +230,6 @@ class VideoWriter:
         stream = source.streams.audio[0]
         self._copy = stream.codec_context.name in COPY_AUDIO
         self._packets = source.demux(stream)
-        self._pending = []  # encoded packets not yet muxed
         if self._copy:
             return self.container.add_stream_from_template(stream)
         rate = min(stream.codec_context.sample_rate or 48000, 96000)

@@ -9,6 +9,7 @@ object (a disc cut from a second picture) adds motion of its own, and occlusions
 from __future__ import annotations
 
 import fractions
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,8 +67,7 @@ def camera_clip(
     radius = min(w, h) * 0.18
     disc = None
     if motion.object_step is not None:
-        art = np.asarray((sprite or photo).convert("RGB").resize((int(2 * radius) + 2,) * 2), np.float32)
-        disc = art
+        disc = np.asarray((sprite or photo).convert("RGB").resize((int(2 * radius) + 2,) * 2), np.float32)
 
     def object_centre(t: int) -> np.ndarray:
         return np.array([w * 0.2 + motion.object_step[0] * t, h * 0.45 + motion.object_step[1] * t])
@@ -138,7 +138,7 @@ def write_clip(
         hz = 48000 if audio == "libopus" else 44100  # Opus takes 48 kHz only
         sound = out.add_stream(audio, rate=hz, layout="mono") if audio else None
         count = 0
-        for pixels in _chain(first, frames):
+        for pixels in itertools.chain([first], frames):
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="rgb24")
             frame.pts = count
             frame.time_base = 1 / rate
@@ -160,11 +160,6 @@ def write_clip(
                 out.mux(sound.encode(piece))
             out.mux(sound.encode(None))
     return path
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
 
 
 def solid_frames(count: int, size: tuple[int, int] = (64, 48)) -> Iterator[np.ndarray]:
