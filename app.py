@@ -28,8 +28,22 @@ from nst.runtime.cache import LRUCache
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 VIDEO_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "gif"]
-SIZES = [256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096]
+SIZES = [256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 5120, 6144]  # up to nst's largest output
+BRUSHES = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0]
 THUMB = 220
+
+
+@dataclasses.dataclass(frozen=True)
+class Choices:
+    """The settings form, as one value: hashable, so it keys the shared result cache."""
+
+    strength: int  # percent
+    size: int | str  # px, or "as the video"
+    preserve_color: bool
+    weights: tuple[float, ...] | None
+    options: tuple[tuple[str, object], ...]
+    upscale: bool = False
+    stroke_scale: float = 1.0
 
 
 def video_limits() -> tuple[float, int, int]:
@@ -73,31 +87,14 @@ def result_cache() -> LRUCache:
 
 
 def stylize_once(
-    content: bytes,
-    styles: tuple[bytes, ...],
-    engine: str,
-    strength: float,
-    size: int,
-    preserve_color: bool,
-    weights: tuple[float, ...] | None,
-    preset: int,
-    options: tuple[tuple[str, object], ...] = (),
-    on_queue=None,
-    progress=None,
+    content: bytes, styles: tuple[bytes, ...], engine: str, choices: Choices, preset: int, on_queue=None, progress=None
 ) -> tuple[bytes, tuple[int, int], float]:
     """PNG bytes of the result, its size and the seconds it took; the same request is served
     from the shared cache, not recomputed."""
     uses_images = engine_class(engine).takes == "images"
-    settings = (
-        engine,
-        strength,
-        size,
-        preserve_color,
-        weights if uses_images else None,
-        None if uses_images else preset,
-        options,
-    )
-    digest = hashlib.sha256(repr(settings).encode())
+    if not uses_images:
+        choices = dataclasses.replace(choices, weights=None)
+    digest = hashlib.sha256(repr((engine, choices, None if uses_images else preset)).encode())
     for part in (content, *(styles if uses_images else ())):
         digest.update(hashlib.sha256(part).digest())
     key = digest.hexdigest()
@@ -110,14 +107,16 @@ def stylize_once(
         content,
         list(styles) if uses_images else None,
         engine=engine,
-        strength=strength,
-        size=size,
-        preserve_color=preserve_color,
-        style_weights=weights if uses_images else None,
+        strength=choices.strength / 100,
+        size=choices.size,
+        upscale=choices.upscale,
+        stroke_scale=choices.stroke_scale,
+        preserve_color=choices.preserve_color,
+        style_weights=choices.weights,
         preset=None if uses_images else preset,
         on_queue=on_queue,
         progress=progress,
-        **dict(options),
+        **dict(choices.options),
     )
     value = (images.encode(result, "PNG"), result.size, time.perf_counter() - start)
     result_cache().put(key, value)
@@ -229,13 +228,17 @@ def main() -> None:
             content_ok = content is not None and thumbnail(content, content_name)
     with right:
         styles_ok = [thumbnail(data, name) for data, name in styles]
+        if styles and engine_class(st.session_state.get("engine", default_engine("images"))).takes != "images":
+            painters = ", ".join(n for n in engine_names() if engine_class(n).takes == "images")
+            st.warning(f"Not in use while a built-in style is chosen; pick one of these engines for them: {painters}.")
     styles = [s for s, ok in zip(styles, styles_ok, strict=True) if ok]
     gallery(content if content_ok and not video else None)
 
     st.subheader("3. Settings")
     available = [name for name in engine_names() if engine_problem(name) is None]
-    describe = {name: engine_class(name).description for name in engine_names()}
-    engine = st.selectbox("Engine", available, format_func=lambda n: f"{n}: {describe[n]}", key="engine")
+    described = "\n\n".join(f"**{name}**: {engine_class(name).description}" for name in engine_names())
+    engine = st.selectbox("Engine", available, key="engine", help=described)  # short names fit a phone
+    st.caption(engine_class(engine).description)
     for name in engine_names():
         if name not in available:
             st.caption(f"{name} unavailable: {engine_problem(name)}")
@@ -245,13 +248,24 @@ def main() -> None:
             chosen = builtin_label(st.session_state.get("builtin_style", 0))
             st.caption(f"Built-in style: {chosen} (pick another in the gallery)")
         strength = st.slider("Style strength (%)", 0, 100, 100, step=5, key="strength")
+        upscale = False
         if video:
             side = video_limits()[1]
-            choices = ["as the video"] + [s for s in SIZES if s <= side]
-            size = st.select_slider("Output size (long side, px)", choices, value="as the video", key="video_size")
+            sizes = ["as the video"] + [s for s in SIZES if s <= side]
+            size = st.select_slider("Output size (long side, px)", sizes, value="as the video", key="video_size")
             temporal = st.toggle("Reduce flicker (follow the motion)", value=True, key="temporal")
         else:
             size = st.select_slider("Output size (long side, px)", SIZES, value=1024, key="size")
+            upscale = st.toggle(
+                "Enlarge a smaller photo to this size", key="upscale",
+                help="Off: a photo smaller than the output size keeps its own size. On: it is enlarged "
+                "(bicubic) before painting, so the result has the size you chose.",
+            )  # fmt: skip
+        brush = st.select_slider(
+            "Brush size", BRUSHES, value=1.0, format_func=lambda b: f"{b:g}x", key="stroke_scale",
+            help="1x paints strokes as large, for the picture, as a 1024 px result, whatever the output size "
+            "(a 4K print looks like the preview, only sharper); 2x twice as large, 0.5x half.",
+        )  # fmt: skip
         preserve = st.toggle("Keep original colours", key="preserve_color")
         options = option_widgets(engine)
         weights = None
@@ -259,6 +273,7 @@ def main() -> None:
             st.write("Blend")
             weights = tuple(float(st.slider(name, 0, 100, 50, key=f"weight_{i}")) for i, (_, name) in enumerate(styles))
         submitted = st.form_submit_button("Stylize video" if video else "Stylize", type="primary")
+    choices = Choices(strength, size, preserve, weights, options, upscale, float(brush))
 
     if video:
         if st.session_state.get("cancel_video"):
@@ -267,8 +282,7 @@ def main() -> None:
             if not content_ok or (not styles and uses_images):
                 st.error("Add a video and at least one style image first.")
             else:
-                run_video(content, content_name, clip, styles, engine, strength, size, preserve, weights, options,
-                          temporal)  # fmt: skip
+                run_video(content, content_name, clip, styles, engine, choices, temporal)
         if "video_result" in st.session_state:
             show_video(*st.session_state["video_result"])
         return
@@ -279,7 +293,7 @@ def main() -> None:
         if not content_ok or (not styles and uses_images):
             st.error("Add a photo and at least one style image first (or try the example).")
         else:
-            run(content, content_name, styles, engine, strength, size, preserve, weights, options)
+            run(content, content_name, styles, engine, choices)
 
     if "result" in st.session_state:
         show_result(*st.session_state["result"])
@@ -299,7 +313,7 @@ def option_widgets(engine: str) -> tuple[tuple[str, object], ...]:
     return tuple(values)
 
 
-def run(content, content_name, styles, engine, strength, size, preserve, weights, options) -> None:
+def run(content: bytes, content_name: str, styles, engine: str, choices: Choices) -> None:
     """One stylization with a queue notice and a progress bar; an engine that optimizes also shows
     its best picture so far, and Cancel keeps it."""
     notice = st.empty()
@@ -310,12 +324,12 @@ def run(content, content_name, styles, engine, strength, size, preserve, weights
     runner = load_engine(engine)
     if runner.note:
         st.caption(runner.note)
+    cancel, bar, preview = st.empty(), st.empty(), st.empty()
     if runner.iterative:
-        st.button("Cancel (keep the best image so far)", key="cancel")
-    bar, preview = st.empty(), st.empty()
+        cancel.button("Cancel (keep the best image so far)", key="cancel")
 
     def progress(p: nst.Progress) -> None:
-        if p.total <= 1:
+        if p.single:
             return
         left = f", about {p.seconds_left:.0f} s left" if p.seconds_left is not None else ""
         stage = f" at {p.stage}" if p.stage else ""
@@ -333,17 +347,16 @@ def run(content, content_name, styles, engine, strength, size, preserve, weights
                 content,
                 tuple(s for s, _ in styles),
                 engine,
-                strength / 100,
-                size,
-                preserve,
-                weights,
+                choices,
                 st.session_state.get("builtin_style", 0),
-                options,
                 on_queue=queued,
                 progress=progress,
             )
-        summary = f"{engine}, strength {strength} %" + (", original colours" if preserve else "")
-        st.session_state["result"] = (result, content, content_name, summary)
+        summary = f"{engine}, strength {choices.strength} %, brush {choices.stroke_scale:g}x" + (
+            ", original colours" if choices.preserve_color else ""
+        )
+        st.session_state["result"] = (result, content, content_name, summary + kept_size_note(content, choices))
+        st.session_state["scroll_to_result"] = True
         st.session_state.pop("partial", None)
     except nst.NSTError as exc:
         for key in ("result", "partial"):
@@ -354,8 +367,8 @@ def run(content, content_name, styles, engine, strength, size, preserve, weights
             st.session_state.pop(key, None)
         show_unexpected_error()
     finally:  # also when Cancel interrupts the run: "partial" then stays for the next run
-        notice.empty()
-        bar.empty()
+        for placeholder in (notice, cancel, bar, preview):
+            placeholder.empty()
 
 
 def video_preview(data: bytes, name: str):
@@ -383,7 +396,7 @@ def video_preview(data: bytes, name: str):
     return info
 
 
-def run_video(content, name, info, styles, engine, strength, size, preserve, weights, options, temporal) -> None:
+def run_video(content: bytes, name: str, info, styles, engine: str, choices: Choices, temporal: bool) -> None:
     """The video, frame by frame, with a progress bar, the latest frame and Cancel; the MP4 is
     kept in the session for the player and the download."""
     import tempfile
@@ -392,8 +405,8 @@ def run_video(content, name, info, styles, engine, strength, size, preserve, wei
 
     side = video_limits()[1]
     long_side = max(info.width, info.height)
-    target = min(long_side, side) if size == "as the video" else size
-    if size == "as the video" and long_side > side:
+    target = min(long_side, side) if choices.size == "as the video" else choices.size
+    if choices.size == "as the video" and long_side > side:
         st.info(f"This server makes videos up to {side} px on the long side; yours ({long_side} px) is scaled down.")
     runner = load_engine(engine)
     if runner.note:
@@ -417,12 +430,15 @@ def run_video(content, name, info, styles, engine, strength, size, preserve, wei
             result = stylize_video(
                 content, out, [s for s, _ in styles] if uses_images else None, engine=engine,
                 preset=None if uses_images else st.session_state.get("builtin_style", 0),
-                style_weights=weights if uses_images else None, strength=strength / 100, size=target,
-                upscale=target > long_side, preserve_color=preserve, temporal=temporal, progress=progress,
-                name=name, **dict(options),
+                style_weights=choices.weights if uses_images else None, strength=choices.strength / 100,
+                size=target, upscale=target > long_side, preserve_color=choices.preserve_color,
+                stroke_scale=choices.stroke_scale, temporal=temporal, progress=progress, name=name,
+                **dict(choices.options),
             )  # fmt: skip
             data = out.read_bytes()
-        summary = f"{engine}, strength {strength} %" + ("" if temporal else ", frame by frame")
+        summary = f"{engine}, strength {choices.strength} %, brush {choices.stroke_scale:g}x" + (
+            "" if temporal else ", frame by frame"
+        )
         st.session_state["video_result"] = (
             data,
             name,
@@ -457,19 +473,50 @@ def show_unexpected_error() -> None:
     st.error(f"Something went wrong on our side (reference {reference}). Please try again.")
 
 
+def kept_size_note(content: bytes, choices: Choices) -> str:
+    """What the result's size is when the photo is smaller than the size asked for."""
+    width, height = images.load_image(content).size
+    if max(width, height) >= choices.size:
+        return ""
+    if choices.upscale:
+        return f"; your {width}x{height} photo was enlarged to {choices.size} px"
+    return f"; your photo is {width}x{height}, so it kept its size: turn on 'Enlarge' for {choices.size} px"
+
+
 def show_result(result, content: bytes, content_name: str, note: str | None = None) -> None:
+    """The result with the downloads right under its heading (seen without scrolling), and a view
+    switch so a phone compares the photo and the result in one place."""
     png, (width, height), seconds = result
-    st.subheader("4. Result")
-    st.caption(f"{width}x{height} px in {seconds:.1f} s" + (f" ({note})" if note else ""))  # note: settings or cancel
-    before, after = st.columns(2)
-    with before:
-        st.image(images.load_image(content), caption="Original", width="stretch")
-    with after:
-        st.image(png, caption="Stylized", width="stretch")
-    stem = Path(content_name).stem or "image"
-    a, b, _ = st.columns([1, 1, 3])
-    a.download_button("Download PNG", png, f"{stem}_stylized.png", "image/png", key="download_png")
-    b.download_button("Download JPEG", as_jpeg(png), f"{stem}_stylized.jpg", "image/jpeg", key="download_jpg")
+    with st.container(key="result"):
+        st.subheader("4. Result")
+        st.caption(f"{width}x{height} px in {seconds:.1f} s" + (f" ({note})" if note else ""))  # settings or cancel
+        stem = Path(content_name).stem or "image"
+        a, b, view = st.columns([1, 1, 3], vertical_alignment="center")
+        a.download_button("Download PNG", png, f"{stem}_stylized.png", "image/png", key="download_png")
+        b.download_button("Download JPEG", as_jpeg(png), f"{stem}_stylized.jpg", "image/jpeg", key="download_jpg")
+        shown = view.segmented_control(
+            "View", ["Side by side", "Stylized", "Original"], default="Side by side", key="result_view",
+            label_visibility="collapsed",
+        )  # fmt: skip
+        original = images.load_image(content)
+        if shown == "Stylized":
+            st.image(png, caption="Stylized", width="content")  # never stretched past its own size
+        elif shown == "Original":
+            st.image(original, caption="Original", width="content")
+        else:
+            before, after = st.columns(2)
+            before.image(original, caption="Original", width="content")
+            after.image(png, caption="Stylized", width="content")
+    if st.session_state.pop("scroll_to_result", False):
+        scroll_into_view("result")
+
+
+def scroll_into_view(key: str) -> None:
+    """Scroll the page so the container with ``key`` is in view (a finished result below the fold)."""
+    st.html(
+        f"<script>document.querySelector('.st-key-{key}')?.scrollIntoView({{block: 'start'}});</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ from nst.io import images
 from nst.io.files import write_atomic
 from nst.io.sheet import labelled_grid
 from nst.ops.color import keep_colors
-from nst.runtime.progress import CancelToken, ProgressCallback, as_cancel_token
+from nst.ops.strokes import carry_detail, resize, stroke_factor, working_size
+from nst.runtime.progress import CancelToken, ProgressCallback, as_cancel_token, in_parts
 from nst.runtime.slots import inference_slots
 from nst.runtime.tf import release_memory
 
@@ -146,7 +147,17 @@ def render_array(
     """An engine's render of float HxWx3 ``pixels`` (already at output size), with the photo's
     colours kept if asked; ``guide`` (a video frame's warped past) goes to engines that take it."""
     extra = {"guide": guide} if guide is not None and runner.takes_guide else {}
-    out = runner.render(pixels, style, settings, progress=progress, cancel=cancel, **extra)
+    height, width = pixels.shape[:2]
+    factor = 1.0 if runner.scales_strokes else stroke_factor(max(height, width), settings.stroke_scale)
+    if factor == 1.0:
+        out = runner.render(pixels, style, settings, progress=progress, cancel=cancel, **extra)
+    else:  # the strokes' scale from a working-size render, the fine detail from a full-size one
+        small = resize(pixels, *working_size(height, width, factor))
+        share = 1.0 / (1.0 + factor * factor)  # of the pixels to paint
+        brush, detail = in_parts(progress, [share, 1.0 - share], ["brush strokes", "fine detail"])
+        coarse = runner.render(small, style, settings, progress=brush, cancel=cancel)
+        fine = runner.render(pixels, style, settings, progress=detail, cancel=cancel)
+        out = carry_detail(coarse, fine)
     if settings.preserve_color:
         out = keep_colors(out, pixels)
     return out
@@ -176,6 +187,7 @@ def stylize(
     style_weights: Sequence[float] | None = None,
     upscale: bool = False,
     preset: BuiltinSpec | None = None,
+    stroke_scale: float = 1.0,
     options: Any = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | Callable[[], bool] | None = None,
@@ -187,15 +199,16 @@ def stylize(
 
     ``size`` is the long side of the result in pixels (never larger than the content unless
     ``upscale``); ``strength`` in [0, 1] fades the style in; ``preserve_color`` keeps the
-    content's colours. An engine's own options come as its options object (``options=``) or by
-    field name (``iterations=50`` for ``gatys``), and its configuration by name too
-    (``hub_handle=...`` for ``magenta-hub``). ``progress(Progress)`` is told tiles or
+    content's colours; ``stroke_scale`` is the brush size (1: strokes as large, relative to the
+    picture, as in a 1024 px result, at any size; 2: twice as large). An engine's own options
+    come as its options object (``options=``) or by field name (``iterations=50`` for ``gatys``),
+    and its configuration by name too (``hub_handle=...`` for ``magenta-hub``). ``progress(Progress)`` is told tiles or
     iterations done; ``cancel`` (a :class:`CancelToken` or a function returning True) stops early.
     ``on_queue(position)`` is called if the call must wait for a free inference slot.
     Bad images raise :class:`nst.ImageError`, bad settings :class:`nst.OptionError`, an engine
     that cannot run here :class:`nst.EngineUnavailable`.
     """
-    settings = Settings(strength, size, preserve_color, upscale)
+    settings = Settings(strength, size, preserve_color, upscale, stroke_scale=stroke_scale)
     name = resolve_engine(engine, style, preset)
     options, config = engine_choices(name, options, engine_values)
     settings = dataclasses.replace(settings, options=options)

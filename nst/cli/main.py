@@ -21,6 +21,7 @@ from nst.engines import engine_class, engine_names, get_engine
 from nst.engines.contract import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, Settings, options_from
 from nst.errors import NSTError
 from nst.io import images
+from nst.ops.strokes import MAX_STROKE_SCALE, MIN_STROKE_SCALE
 from nst.runtime.progress import Cancelled, CancelToken
 from nst.video.temporal import BLEND
 
@@ -88,6 +89,11 @@ def add_style_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strength", type=float, default=1.0, help="style strength, 0 to 1 (default 1)")
     parser.add_argument("--preserve-color", action="store_true", help="keep the content's original colours")
     parser.add_argument("--weights", type=float, nargs="+", help="blend weight per --style, e.g. 0.7 0.3")
+    parser.add_argument(
+        "--stroke-scale", type=float, default=1.0, metavar="F",
+        help="brush size: 1 paints strokes as large (relative to the picture) as a 1024 px result at any size, "
+        f"2 twice as large, 0.5 half; {MIN_STROKE_SCALE} to {MAX_STROKE_SCALE} (default 1)",
+    )  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -258,7 +264,7 @@ def run_stylize(args: argparse.Namespace) -> int:
     if not 1 <= args.quality <= 100:
         raise UsageError("--quality must be from 1 to 100")
     engine, options, config, inputs = style_choice(args)
-    settings = Settings(args.strength, args.size, args.preserve_color, args.upscale, options)
+    settings = Settings(args.strength, args.size, args.preserve_color, args.upscale, options, args.stroke_scale)
     targets = output_paths(args.content, args.output)
     style = None
     stop = StopOnInterrupt()
@@ -267,6 +273,11 @@ def run_stylize(args: argparse.Namespace) -> int:
         bar = ProgressBar(Path(content).name)
         try:
             picture = images.load_image(content, name=Path(content).name)  # a bad photo costs no model load
+            if max(picture.size) < args.size and not args.upscale:
+                print(
+                    f"nst: {Path(content).name} is {picture.width}x{picture.height}, smaller than --size "
+                    f"{args.size}; kept its size (--upscale enlarges it)", file=sys.stderr,
+                )  # fmt: skip
             if style is None:  # the engine and the style, once, at the first photo that decodes
                 style = load_style(engine, inputs, config)
             start = time.perf_counter()  # model loading is not the first picture's time
@@ -298,9 +309,14 @@ def run_video(args: argparse.Namespace) -> int:
     from nst.video.pipeline import check_output
 
     check_output(args.output)
-    Settings(args.strength, args.size or DEFAULT_SIZE)  # strength and size checked before the video is read
-    with VideoReader(args.input, name=Path(args.input).name):  # a bad video costs no model load
-        pass
+    Settings(args.strength, args.size or DEFAULT_SIZE, stroke_scale=args.stroke_scale)  # checked before reading
+    with VideoReader(args.input, name=Path(args.input).name) as reader:  # a bad video costs no model load
+        width, height = reader.info.width, reader.info.height
+    if args.size and max(width, height) < args.size and not args.upscale:
+        print(
+            f"nst: {Path(args.input).name} is {width}x{height}, smaller than --size {args.size}; "
+            "kept its size (--upscale enlarges it)", file=sys.stderr,
+        )  # fmt: skip
     engine, options, config, inputs = style_choice(args)
     style = load_style(engine, inputs, config)
     stop = StopOnInterrupt()
@@ -308,7 +324,8 @@ def run_video(args: argparse.Namespace) -> int:
     try:
         result = stylize_video(
             args.input, args.output, style, strength=args.strength, size=args.size, upscale=args.upscale,
-            preserve_color=args.preserve_color, temporal=not args.no_temporal, smoothing=args.smoothing,
+            preserve_color=args.preserve_color, stroke_scale=args.stroke_scale, temporal=not args.no_temporal,
+            smoothing=args.smoothing,
             options=options, progress=bar, cancel=stop.token, name=Path(args.input).name, **config,
         )  # fmt: skip
     except Cancelled:

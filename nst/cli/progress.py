@@ -24,7 +24,7 @@ class ProgressBar:
         self.drawn = False
 
     def __call__(self, p: Progress) -> None:
-        if p.total <= 1:
+        if p.single:
             return
         left = p.seconds_left
         losses = " ".join(f"{k} {v:.4g}" for k, v in p.losses.items())

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from nst.errors import OptionError
+from nst.ops.strokes import MAX_STROKE_SCALE, MIN_STROKE_SCALE
 from nst.runtime.progress import CancelToken, ProgressCallback
 
 MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 64, 6144, 1024
@@ -29,13 +30,15 @@ FORMAT_VERSION = 1
 @dataclass(frozen=True)
 class Settings:
     """How to render: strength in [0, 1], long side ``size`` in px, keep the photo's colours,
-    allow a result larger than the photo, and the engine's own ``options`` (None: its defaults)."""
+    allow a result larger than the photo, the engine's own ``options`` (None: its defaults), and
+    the brush size ``stroke_scale`` (1: strokes as in a 1024 px result, at any output size)."""
 
     strength: float = 1.0
     size: int = DEFAULT_SIZE
     preserve_color: bool = False
     upscale: bool = False
     options: Any = None
+    stroke_scale: float = 1.0
 
     def __post_init__(self) -> None:
         strength, size = self.strength, self.size
@@ -43,6 +46,14 @@ class Settings:
             raise OptionError(f"strength must be between 0 and 1, got {strength}")
         if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or not MIN_SIZE <= size <= MAX_SIZE:
             raise OptionError(f"size must be a whole number of pixels from {MIN_SIZE} to {MAX_SIZE}, got {size}")
+        scale = self.stroke_scale
+        if (
+            isinstance(scale, bool)
+            or not isinstance(scale, (int, float))
+            or not MIN_STROKE_SCALE <= scale <= MAX_STROKE_SCALE
+        ):
+            raise OptionError(f"stroke scale must be from {MIN_STROKE_SCALE} to {MAX_STROKE_SCALE}, got {scale}")
+        object.__setattr__(self, "stroke_scale", float(scale))
         object.__setattr__(self, "strength", float(strength))
         object.__setattr__(self, "size", int(size))
 
@@ -200,6 +211,9 @@ class EngineBase:
     # render takes guide=TemporalGuide and keeps video frames consistent itself (an optimizing engine
     # starts from the warped past); other engines' frames are blended with it after rendering
     takes_guide: ClassVar[bool] = False
+    # render honours settings.stroke_scale itself (an optimizer scales its style targets); other
+    # engines' results are painted at the working size and carried to the output size for them
+    scales_strokes: ClassVar[bool] = False
 
     @classmethod
     def export_models(cls, fmt: str, float16: bool = False) -> dict[str, bytes]:

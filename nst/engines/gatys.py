@@ -18,6 +18,7 @@ from PIL import Image
 from nst.engines.contract import EngineBase, PreparedStyle, Settings, TemporalGuide, check_options, check_prepared
 from nst.errors import OptionError
 from nst.io.images import from_array, to_array
+from nst.ops.strokes import stroke_factor
 from nst.runtime.progress import CancelToken, ProgressCallback, Reporter
 
 COARSE_TO_FINE_FROM = 512  # outputs this large start small (half the time at 512 px, same quality)
@@ -94,6 +95,7 @@ class GatysEngine(EngineBase):
     description = "Gatys optimization (2015): slowest, finest; VGG-19 features, or MobileNetV2 offline"
     options_type = GatysOptions
     iterative = True
+    scales_strokes = True  # style targets scaled with the stage (see _targets)
     takes_guide = True  # video (Ruder et al. 2016): start from the warped previous frame, a loss toward it
 
     def __init__(self) -> None:
@@ -146,13 +148,20 @@ class GatysEngine(EngineBase):
             arrays[f"style{i}"] = np.asarray(small, np.uint8)
         return PreparedStyle.of(self.name, **arrays)
 
-    def _targets(self, content: np.ndarray, style: PreparedStyle, side: int):
+    def _targets(self, content: np.ndarray, style: PreparedStyle, side: int, stroke_scale: float):
+        """Content features and blended Gram targets for a stage of long side ``side``. Past the
+        brush size's working side the style image is seen proportionally larger, so strokes
+        keep their size relative to the picture (what the feed-forward engines get from
+        painting at a working size)."""
         tf = self._tf
         content_target = self._model(content[None], training=False)[0]
+        factor = stroke_factor(side, stroke_scale)
         grams = None
         for i, weight in enumerate(style["weights"]):
             small = Image.fromarray(style[f"style{i}"])
-            small.thumbnail((min(side, STYLE_MAX_SIDE), min(side, STYLE_MAX_SIDE)), Image.LANCZOS)
+            scale = min(side, STYLE_MAX_SIDE, max(small.size)) * factor / max(small.size)
+            size = (max(16, round(small.width * scale)), max(16, round(small.height * scale)))
+            small = small.resize(size, Image.LANCZOS if scale < 1 else Image.BICUBIC) if scale != 1 else small
             pixels = to_array(small)[None]
             # the pixels themselves count as a style layer: their Gram carries the palette
             feats = [tf.constant(pixels), *self._model(pixels, training=False)[1:]]
@@ -199,7 +208,7 @@ class GatysEngine(EngineBase):
                     image = target.copy() if options.init == "content" else rng.random(target.shape, np.float32)
                 else:
                     image = to_array(from_array(image).resize(size, Image.BICUBIC))
-                content_target, style_targets = self._targets(target, style, side)
+                content_target, style_targets = self._targets(target, style, side, settings.stroke_scale)
                 self._prior = self._temporal_target(guide, image.shape)  # for _evaluate, under the lock
                 stage = f"{size[0]}x{size[1]}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -56,7 +57,8 @@ def as_cancel_token(cancel: CancelToken | Callable[[], bool] | None) -> CancelTo
 @dataclass(frozen=True)
 class Progress:
     """One report: ``done`` of ``total`` units (tiles or iterations); ``preview`` (float HxWx3)
-    now and then, ``losses`` where the engine optimizes."""
+    now and then, ``losses`` where the engine optimizes. ``part`` (start, share): these units
+    are that share of a larger job begun ``seconds`` ago (see :func:`in_parts`)."""
 
     done: int
     total: int
@@ -65,20 +67,47 @@ class Progress:
     stage: str = ""
     preview: np.ndarray | None = None
     losses: Mapping[str, float] = field(default_factory=dict)
+    part: tuple[float, float] = (0.0, 1.0)
+
+    @property
+    def single(self) -> bool:
+        """The whole job is one step: nothing to show a bar for."""
+        return self.total <= 1 and self.part == (0.0, 1.0)
 
     @property
     def fraction(self) -> float:
-        return min(1.0, self.done / max(1, self.total))
+        """Of the whole job."""
+        start, share = self.part
+        return min(1.0, start + share * self.done / max(1, self.total))
 
     @property
     def seconds_left(self) -> float | None:
         """Estimated time to go, from the rate so far (None before the first unit)."""
-        if self.done <= 0:
+        fraction = self.fraction
+        if self.done <= 0 or fraction <= 0:
             return None
-        return self.seconds * (self.total - self.done) / self.done
+        return self.seconds * (1.0 - fraction) / fraction
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+def in_parts(callback: ProgressCallback | None, shares: list[float], stages: list[str]) -> list:
+    """Callbacks for consecutive parts of one job (``shares`` of its work, summing to 1): each
+    part's reports become reports of the whole, timed from when the first part began."""
+    if callback is None:
+        return [None] * len(shares)
+    begun = time.perf_counter()
+    starts = np.concatenate([[0.0], np.cumsum(shares)[:-1]])
+
+    def part(start: float, share: float, stage: str) -> ProgressCallback:
+        def report(p: Progress) -> None:
+            seconds = time.perf_counter() - begun
+            callback(dataclasses.replace(p, seconds=seconds, stage=p.stage or stage, part=(start, share)))
+
+        return report
+
+    return [part(float(a), float(s), t) for a, s, t in zip(starts, shares, stages, strict=True)]
 
 
 class Reporter:

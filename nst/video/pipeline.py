@@ -179,6 +179,7 @@ def stylize_video(
     size: int | None = None,
     upscale: bool = False,
     preserve_color: bool = False,
+    stroke_scale: float = 1.0,
     temporal: bool = True,
     smoothing: float = BLEND,
     options: Any = None,
@@ -191,7 +192,8 @@ def stylize_video(
     """Stylize the video ``source`` (a path, bytes or a file object) into the MP4 ``output``.
 
     ``style`` is a :class:`PreparedStyle` or what :func:`nst.prepare_style` takes (style images,
-    or ``preset=``). ``size``: long side of the output (default: the input's, at most 1920).
+    or ``preset=``). ``size``: long side of the output (default: the input's, at most 1920);
+    ``stroke_scale``: the brush size, as for stills.
     ``temporal=False`` renders each frame on its own (flickers; for comparison); ``smoothing`` in
     [0, 1) is how much of the warped previous frame is kept where the flow is reliable. ``progress``
     gets a :class:`Progress` per frame (unit ``frame``, a preview of the latest frame now and
@@ -208,7 +210,7 @@ def stylize_video(
     with VideoReader(source, name=name) as reader:  # a bad video fails here, before any model loads
         info = reader.info
         width, height = output_size(info.width, info.height, size, upscale)
-        settings = Settings(strength, max(width, height), preserve_color, True)
+        settings = Settings(strength, max(width, height), preserve_color, True, stroke_scale=stroke_scale)
         if isinstance(style, PreparedStyle):
             if preset is not None or style_weights is not None:
                 raise OptionError("a prepared style already holds its styles and weights")

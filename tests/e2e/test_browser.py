@@ -51,12 +51,25 @@ def files(tmp_path_factory):
 def open_app(browser, url):
     page = browser.new_page(viewport={"width": 1280, "height": 2000}, accept_downloads=True)
     page.goto(url)
-    page.get_by_text("Neural style transfer").first.wait_for(timeout=60_000)
+    ready(page)
     return page
 
 
-def upload(page, index: int, path: Path) -> None:
-    page.locator("[data-testid='stFileUploader'] input[type='file']").nth(index).set_input_files(str(path))
+def ready(page) -> None:
+    """The whole page has rendered once (its last widget is there), so uploads land where meant."""
+    page.get_by_text("Neural style transfer").first.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Stylize", exact=True).wait_for(timeout=60_000)
+
+
+PHOTO, STYLES, VIDEO = "content_upload", "style_upload", "video_upload"  # the uploaders' widget keys
+
+
+def upload(page, key: str, path: Path) -> None:
+    """Choose ``path`` in the uploader with widget ``key`` (found by key, not by position: under
+    load a positional pick once put the photo among the styles), then let its rerun finish."""
+    page.locator(f".st-key-{key} input[type='file']").set_input_files(str(path))
+    page.wait_for_timeout(500)  # the rerun has started
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=120_000)
 
 
 def stylize_and_download(page, tmp_path: Path) -> Image.Image:
@@ -73,8 +86,8 @@ def stylize_and_download(page, tmp_path: Path) -> Image.Image:
 
 def test_upload_slide_stylize_download(server, browser, files, tmp_path):
     page = open_app(browser, server)
-    upload(page, 0, files / "beach.jpg")
-    upload(page, 1, files / "painting.png")
+    upload(page, PHOTO, files / "beach.jpg")
+    upload(page, STYLES, files / "painting.png")
     page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
     slider = page.get_by_role("slider", name="Style strength (%)")
     slider.focus()
@@ -90,13 +103,13 @@ def test_upload_slide_stylize_download(server, browser, files, tmp_path):
 
 def test_corrupt_upload_shows_error_then_recovers(server, browser, files, tmp_path):
     page = open_app(browser, server)
-    upload(page, 0, files / "broken.jpg")
-    upload(page, 1, files / "painting.png")
+    upload(page, PHOTO, files / "broken.jpg")
+    upload(page, STYLES, files / "painting.png")
     page.get_by_text("broken.jpg: image data is truncated or corrupt").wait_for(timeout=30_000)
     assert page.get_by_text("Traceback").count() == 0
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "corrupt_upload.png"), full_page=True)
-    upload(page, 0, files / "beach.jpg")
+    upload(page, PHOTO, files / "beach.jpg")
     page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
     assert stylize_and_download(page, tmp_path).size == (400, 300)
     page.close()
@@ -110,7 +123,7 @@ def test_hostile_uploads_show_one_line_errors(server, browser, files, tmp_path):
     for name in ("page.png", "bomb.png", "sliver.png", "truncated.jpg"):
         path = tmp_path / name
         path.write_bytes(bad[name])
-        upload(page, 0, path)
+        upload(page, PHOTO, path)
         alert = page.get_by_role("alert").filter(has_text=name)
         alert.wait_for(timeout=30_000)
         assert alert.count() == 1 and "\n" not in alert.inner_text().strip()
@@ -122,7 +135,7 @@ def test_upload_limit_is_enforced(server, browser, tmp_path):
     huge = tmp_path / "huge.png"
     huge.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(21 * 1024 * 1024))
     page = open_app(browser, server)
-    upload(page, 0, huge)
+    upload(page, PHOTO, huge)
     page.get_by_text("20").filter(has_text="MB").first.wait_for(timeout=30_000)
     assert page.get_by_text("huge.png (").count() == 0  # never reached our code
     page.close()
@@ -141,16 +154,22 @@ def test_eight_concurrent_sessions_get_their_own_results(server, browser, tmp_pa
         expected.append(np.asarray(nst.stylize(content, style), np.int16))
         page = browser.new_context(accept_downloads=True).new_page()
         page.goto(server)
-        page.get_by_text("Neural style transfer").first.wait_for(timeout=60_000)
-        upload(page, 0, content)
-        upload(page, 1, style)
+        ready(page)
+        upload(page, PHOTO, content)
+        upload(page, STYLES, style)
         page.get_by_text(f"photo{i}.png (200x150 shown)").wait_for(timeout=30_000)
+        page.get_by_text(f"style{i}.png (").wait_for(timeout=30_000)
         pages.append(page)
     for page in pages:  # all at once: the server serves eight sessions together
         page.get_by_role("button", name="Stylize", exact=True).click()
     for i, page in enumerate(pages):
         button = page.get_by_role("button", name="Download PNG")
-        button.wait_for(timeout=300_000)  # eight sessions on two cores: minutes on a busy host
+        try:
+            button.wait_for(timeout=300_000)  # eight sessions on two cores: minutes on a busy host
+        except Exception:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"eight-sessions-{i}-failed.png"), full_page=True)
+            raise
         with page.expect_download() as info:
             button.click()
         assert info.value.suggested_filename == f"photo{i}_stylized.png"
@@ -172,8 +191,8 @@ def test_uploads_leave_no_files_in_temp(server, browser, files, tmp_path):
 
     before = snapshot()
     page = open_app(browser, server)
-    upload(page, 0, files / "beach.jpg")
-    upload(page, 1, files / "painting.png")
+    upload(page, PHOTO, files / "beach.jpg")
+    upload(page, STYLES, files / "painting.png")
     page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
     stylize_and_download(page, tmp_path)
     page.close()
@@ -182,11 +201,11 @@ def test_uploads_leave_no_files_in_temp(server, browser, files, tmp_path):
 
 def test_gatys_progress_and_cancel_keeps_best_so_far(server, browser, files, tmp_path):
     page = open_app(browser, server)
-    upload(page, 0, files / "beach.jpg")
-    upload(page, 1, files / "painting.png")
+    upload(page, PHOTO, files / "beach.jpg")
+    upload(page, STYLES, files / "painting.png")
     page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
     page.get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option").filter(has_text="gatys:").click()
+    page.get_by_role("option", name="gatys", exact=True).click()
     iterations = page.get_by_role("slider", name="Iterations")
     iterations.focus()
     iterations.press("End")  # 1000 iterations: far more than the test waits for
@@ -215,12 +234,12 @@ def test_video_upload_stylize_download(server, browser, files, tmp_path):
     page.get_by_text("1. Your video").wait_for(timeout=30_000)
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00\x00\x00\x18ftypmp42 and then nothing a player could use")
-    upload(page, 0, broken)
+    upload(page, VIDEO, broken)
     page.get_by_text("broken.mp4: corrupt or truncated video").wait_for(timeout=30_000)
     assert page.get_by_text("Traceback").count() == 0
     clip = write_clip(tmp_path / "walk.mp4", (f for f, _, _ in camera_clip(landscape(480, 360), PAN, 12, (192, 112))))
-    upload(page, 0, clip)
-    upload(page, 1, files / "painting.png")
+    upload(page, VIDEO, clip)
+    upload(page, STYLES, files / "painting.png")
     page.get_by_text("walk.mp4: 192x112, 12 frames at 24 fps, with sound").wait_for(timeout=30_000)
     page.get_by_text("painting.png (220x220 shown)").wait_for(timeout=30_000)
     page.get_by_role("button", name="Stylize video").click()

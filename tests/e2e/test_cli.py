@@ -46,6 +46,7 @@ def test_blend_preserve_color_jpeg(files, tmp_path):
     assert done.returncode == 0, done.stderr
     image = Image.open(out)
     assert image.format == "JPEG" and image.size == (400, 300)
+    assert "beach.jpg is 400x300, smaller than --size 1024; kept its size (--upscale enlarges it)" in done.stderr
 
 
 def test_batch_into_folder_with_progress(files, tmp_path):
