@@ -14,6 +14,7 @@ import numpy as np
 REFERENCE_SIDE = 1024  # brush size 1 paints as a result of this long side does
 MIN_STROKE_SCALE, MAX_STROKE_SCALE = 0.25, 4.0
 MIN_FACTOR = 1.05  # a working size within 5% of the output is not worth a second render
+BACK_PROJECTIONS = 2  # corrections after the first: seen at the working size, the result is the coarse render
 
 
 def stroke_factor(side: int, stroke_scale: float) -> float:
@@ -40,9 +41,13 @@ def resize(pixels: np.ndarray, height: int, width: int) -> np.ndarray:
     return cv2.resize(np.ascontiguousarray(pixels, np.float32), (width, height), interpolation=method)
 
 
-def carry_detail(coarse: np.ndarray, fine: np.ndarray) -> np.ndarray:
+def carry_detail(coarse: np.ndarray, fine: np.ndarray, rounds: int = BACK_PROJECTIONS) -> np.ndarray:
     """The full-size render ``fine`` with its bands below the working size replaced by the
-    working-size render ``coarse``'s: fine + up(coarse - down(fine)), clipped to [0, 1]."""
+    working-size render ``coarse``'s: fine + up(coarse - down(fine)), then ``rounds`` more
+    corrections by what still differs when seen at the working size (iterative back-projection,
+    Irani & Peleg 1991: up then down is a blur, not the identity), clipped to [0, 1]."""
     height, width = fine.shape[:2]
-    change = coarse - resize(fine, *coarse.shape[:2])
-    return np.clip(fine + resize(change, height, width), 0.0, 1.0).astype(np.float32, copy=False)
+    out = fine
+    for _ in range(1 + rounds):
+        out = out + resize(coarse - resize(out, *coarse.shape[:2]), height, width)
+    return np.clip(out, 0.0, 1.0).astype(np.float32, copy=False)

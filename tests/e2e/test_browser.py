@@ -213,6 +213,9 @@ def test_gatys_progress_and_cancel_keeps_best_so_far(server, browser, files, tmp
     page.get_by_text("Best so far (iteration").wait_for(timeout=120_000)
     page.get_by_role("button", name="Cancel (keep the best image so far)").click()
     page.get_by_text("cancelled at iteration").wait_for(timeout=60_000)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)  # the rerun is done
+    assert page.get_by_role("button", name="Cancel (keep the best image so far)").count() == 0  # no stale controls
+    assert page.get_by_text("Best so far (iteration").count() == 0
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "gatys_cancelled.png"), full_page=True)
     button = page.get_by_role("button", name="Download PNG")
@@ -256,4 +259,72 @@ def test_video_upload_stylize_download(server, browser, files, tmp_path):
     with av.open(str(target)) as container:
         video = container.streams.video[0]
         assert video.codec_context.name == "h264" and video.frames == 12 and container.streams.audio
+    page.close()
+
+
+def download(page, label: str, target: Path) -> Image.Image:
+    with page.expect_download() as info:
+        page.get_by_role("button", name=label).click()
+    info.value.save_as(target)
+    return Image.open(target)
+
+
+def test_small_photo_is_enlarged_on_request_with_a_progress_bar_and_both_downloads(server, browser, files, tmp_path):
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    page.goto(server)
+    ready(page)
+    upload(page, PHOTO, files / "beach.jpg")
+    upload(page, STYLES, files / "painting.png")
+    page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Stylize", exact=True).click()
+    page.get_by_text("your photo is 400x300, so it kept its size").wait_for(timeout=120_000)
+    assert download(page, "Download PNG", tmp_path / "kept.png").size == (400, 300)
+    size = page.get_by_role("slider", name="Output size (long side, px)")
+    size.focus()
+    for _ in range(3):  # 1024 -> 1536 -> 2048 -> 3072
+        size.press("ArrowRight")
+    page.get_by_text("Enlarge a smaller photo to this size").click()
+    page.get_by_role("button", name="Stylize", exact=True).click()
+    # the two renders of a large result as one bar, with the time left
+    page.get_by_test_id("stProgress").filter(has_text="s left").wait_for(timeout=120_000)
+    page.get_by_text("your 400x300 photo was enlarged to 3072 px").wait_for(timeout=300_000)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
+    assert page.get_by_test_id("stProgress").count() == 0  # gone with the run
+    box = page.locator(".st-key-result").bounding_box()
+    assert box is not None and 0 <= box["y"] < 300  # scrolled to the top of the screen
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "enlarged_1366x768.png"))
+    assert download(page, "Download PNG", tmp_path / "big.png").size == (3072, 2304)
+    jpeg = download(page, "Download JPEG", tmp_path / "big.jpg")
+    assert jpeg.format == "JPEG" and jpeg.size == (3072, 2304)
+    page.close()
+
+
+def test_phone_width_short_engine_names_and_a_view_switch(server, browser, files, tmp_path):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, accept_downloads=True)
+    page.goto(server)
+    ready(page)
+    unavailable = page.get_by_text("magenta-hub unavailable:")
+    assert unavailable.count() == 1 and "--" not in unavailable.inner_text()  # plain words, no flags
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option").first.wait_for(timeout=30_000)
+    names = [o.inner_text().strip() for o in page.get_by_role("option").all()]
+    assert "magenta" in names and all(len(n) <= 12 for n in names)
+    page.keyboard.press("Escape")
+    upload(page, PHOTO, files / "beach.jpg")
+    upload(page, STYLES, files / "painting.png")
+    page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Stylize", exact=True).click()
+    page.get_by_role("button", name="Download PNG").wait_for(timeout=120_000)
+    assert page.get_by_role("button", name="Download JPEG").count() == 1
+    page.get_by_role("radio", name="Stylized", exact=True).click()
+    page.wait_for_timeout(500)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)  # the rerun is done
+    pictures = page.locator(".st-key-result [data-testid='stImage']")
+    pictures.first.wait_for(timeout=30_000)
+    assert pictures.count() == 1  # one picture at a time: compared in place, no scrolling
+    width = pictures.first.locator("img").bounding_box()["width"]
+    assert width <= 390  # fits the phone
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "phone_390.png"))
     page.close()
