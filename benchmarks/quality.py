@@ -48,12 +48,18 @@ def run_engine(engine: str, content: Image.Image, style: Image.Image) -> Image.I
     return nst.stylize(content, style, engine=engine, size=OUTPUT_SIDE, upscale=True)
 
 
-def main() -> None:
+def pair_arguments(engines: list[str], pairs: int) -> argparse.ArgumentParser:
+    """The flags every benchmark on validation pairs takes: data, VGG weights, engines, pair count."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, required=True, help="folder with content/ and styles/")
     parser.add_argument("--vgg", type=Path, required=True, help="vgg19_normalised_relu3_1_encoder.npz")
-    parser.add_argument("--engines", nargs="+", default=["identity", "magenta"])
-    parser.add_argument("--pairs", type=int, default=40)
+    parser.add_argument("--engines", nargs="+", default=engines)
+    parser.add_argument("--pairs", type=int, default=pairs)
+    return parser
+
+
+def main() -> None:
+    parser = pair_arguments(["identity", "magenta"], 40)
     parser.add_argument("--gatys-pairs", type=int, default=8, help="Gatys is slow: the first N pairs only")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS-quality.md")
     args = parser.parse_args()
