@@ -352,9 +352,7 @@ def run(content: bytes, content_name: str, styles, engine: str, choices: Choices
                 on_queue=queued,
                 progress=progress,
             )
-        summary = f"{engine}, strength {choices.strength} %, brush {choices.stroke_scale:g}x" + (
-            ", original colours" if choices.preserve_color else ""
-        )
+        summary = settings_summary(engine, choices) + (", original colours" if choices.preserve_color else "")
         st.session_state["result"] = (result, content, content_name, summary + kept_size_note(content, choices))
         st.session_state["scroll_to_result"] = True
         st.session_state.pop("partial", None)
@@ -436,9 +434,7 @@ def run_video(content: bytes, name: str, info, styles, engine: str, choices: Cho
                 **dict(choices.options),
             )  # fmt: skip
             data = out.read_bytes()
-        summary = f"{engine}, strength {choices.strength} %, brush {choices.stroke_scale:g}x" + (
-            "" if temporal else ", frame by frame"
-        )
+        summary = settings_summary(engine, choices) + ("" if temporal else ", frame by frame")
         st.session_state["video_result"] = (
             data,
             name,
@@ -471,6 +467,11 @@ def show_unexpected_error() -> None:
     reference = uuid.uuid4().hex[:8]
     logging.getLogger("nst.app").exception("unexpected error, reference %s", reference)
     st.error(f"Something went wrong on our side (reference {reference}). Please try again.")
+
+
+def settings_summary(engine: str, choices: Choices) -> str:
+    """The settings a result was made with, for its caption (photos and videos alike)."""
+    return f"{engine}, strength {choices.strength} %, brush {choices.stroke_scale:g}x"
 
 
 def kept_size_note(content: bytes, choices: Choices) -> str:

@@ -260,6 +260,15 @@ def style_choice(args: argparse.Namespace) -> tuple[str, object, dict, tuple]:
     return engine, options, config, api.style_inputs(engine, styles or None, args.preset, args.weights)
 
 
+def say_if_size_kept(name: str, width: int, height: int, args: argparse.Namespace) -> None:
+    """One line on stderr when a picture or video smaller than ``--size`` keeps its own size."""
+    if args.size and max(width, height) < args.size and not args.upscale:
+        print(
+            f"nst: {name} is {width}x{height}, smaller than --size {args.size}; kept its size (--upscale enlarges it)",
+            file=sys.stderr,
+        )
+
+
 def run_stylize(args: argparse.Namespace) -> int:
     if not 1 <= args.quality <= 100:
         raise UsageError("--quality must be from 1 to 100")
@@ -273,11 +282,7 @@ def run_stylize(args: argparse.Namespace) -> int:
         bar = ProgressBar(Path(content).name)
         try:
             picture = images.load_image(content, name=Path(content).name)  # a bad photo costs no model load
-            if max(picture.size) < args.size and not args.upscale:
-                print(
-                    f"nst: {Path(content).name} is {picture.width}x{picture.height}, smaller than --size "
-                    f"{args.size}; kept its size (--upscale enlarges it)", file=sys.stderr,
-                )  # fmt: skip
+            say_if_size_kept(Path(content).name, *picture.size, args)
             if style is None:  # the engine and the style, once, at the first photo that decodes
                 style = load_style(engine, inputs, config)
             start = time.perf_counter()  # model loading is not the first picture's time
@@ -312,11 +317,7 @@ def run_video(args: argparse.Namespace) -> int:
     Settings(args.strength, args.size or DEFAULT_SIZE, stroke_scale=args.stroke_scale)  # checked before reading
     with VideoReader(args.input, name=Path(args.input).name) as reader:  # a bad video costs no model load
         width, height = reader.info.width, reader.info.height
-    if args.size and max(width, height) < args.size and not args.upscale:
-        print(
-            f"nst: {Path(args.input).name} is {width}x{height}, smaller than --size {args.size}; "
-            "kept its size (--upscale enlarges it)", file=sys.stderr,
-        )  # fmt: skip
+    say_if_size_kept(Path(args.input).name, width, height, args)
     engine, options, config, inputs = style_choice(args)
     style = load_style(engine, inputs, config)
     stop = StopOnInterrupt()
