@@ -23,10 +23,11 @@ from nst.errors import NSTError
 from nst.io import images
 from nst.ops.strokes import MAX_STROKE_SCALE, MIN_STROKE_SCALE
 from nst.runtime.progress import Cancelled, CancelToken
+from nst.service.backends import DEFAULT_QUEUE
 from nst.video.temporal import BLEND
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
-COMMANDS = ("stylize", "video", "sheet", "export", "train")
+COMMANDS = ("stylize", "video", "sheet", "export", "serve", "train")
 
 
 class UsageError(Exception):
@@ -152,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", default="tflite", help="model format (default tflite)")
     export.add_argument("--float16", action="store_true", help="store weights as float16 (half the size)")
     export.add_argument("-o", "--output", required=True, help="folder to write the models into")
+
+    serve = commands.add_parser("serve", help="the HTTP service: POST /v1/stylize, docs at /docs")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--queue", type=int, default=DEFAULT_QUEUE,
+        help=f"requests waiting for a free slot before new ones get 503 (default {DEFAULT_QUEUE})",
+    )  # fmt: skip
 
     commands.add_parser("train", help="train the AdaIN decoder (nst train --help)", add_help=False)
     return parser
@@ -359,6 +368,29 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_port(host: str, port: int) -> None:
+    """A one-line error now rather than a server that starts, logs and exits."""
+    import socket
+
+    if not 0 < port < 65536:
+        raise UsageError(f"--port must be from 1 to 65535, got {port}")
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    if args.queue < 0:
+        raise UsageError(f"--queue must be 0 or more, got {args.queue}")
+    check_port(args.host, args.port)
+    from nst.service.http import serve
+
+    serve(args.host, args.port, queue=args.queue)
+    return 0
+
+
 def run(argv: list[str]) -> int:
     argv = with_command(argv)
     if argv[:1] == ["train"]:  # its own parser, with its own --help
@@ -368,7 +400,7 @@ def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         raise UsageError(f"the following arguments are required: COMMAND ({', '.join(COMMANDS)}) or PHOTO")
-    runs = {"stylize": run_stylize, "video": run_video, "sheet": run_sheet, "export": run_export}
+    runs = {"stylize": run_stylize, "video": run_video, "sheet": run_sheet, "export": run_export, "serve": run_serve}
     return runs[args.command](args)
 
 

@@ -1,4 +1,4 @@
-"""The Streamlit app on a free loopback port, for browser tests and benchmarks; and Chromium's flags."""
+"""The Streamlit app and the HTTP service on free loopback ports, for tests and benchmarks; Chromium's flags."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 
 from tests.helpers import ROOT
 
@@ -31,29 +30,43 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(startup_timeout: float = 60, env: dict | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``streamlit run app.py`` on 127.0.0.1; yields (url, process) once it answers its health check."""
-    port = free_port()
+def serving(command: list[str], port: int, health: str, startup_timeout: float, env: dict | None):
+    """Run ``command`` (a server on ``port`` of 127.0.0.1); yield (url, process) once ``health``
+    answers; always stopped afterwards."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})},
-    )  # fmt: skip
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
             try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                if urllib.request.urlopen(url + health, timeout=2).status == 200:
                     break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"streamlit did not start within {startup_timeout:.0f} s") from None
+                    raise RuntimeError(f"{command[2]} did not start within {startup_timeout:.0f} s") from None
                 time.sleep(0.5)
         yield url, process
     finally:
         process.terminate()
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=10)
+
+
+def running_app(startup_timeout: float = 60, env: dict | None = None):
+    """``streamlit run app.py`` on 127.0.0.1; yields (url, process) once it answers its health check."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+    return serving(command, port, "/_stcore/health", startup_timeout, env)
+
+
+def running_service(*flags: str, startup_timeout: float = 60, env: dict | None = None):
+    """``nst serve`` on a free port of 127.0.0.1 with ``flags``; yields (url, process)."""
+    port = free_port()
+    command = [sys.executable, "-m", "nst", "serve", "--port", str(port), *flags]
+    return serving(command, port, "/healthz", startup_timeout, env)

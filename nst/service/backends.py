@@ -1,0 +1,66 @@
+"""Where the HTTP service's jobs run: in this process (worker threads within the inference
+slots), or on Ray Serve replicas (nst.service.ray). Both refuse work fast when full."""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Protocol
+
+from nst.service.jobs import Job, render_job
+
+DEFAULT_QUEUE = 8  # jobs waiting for a slot, beyond those running, before new ones are refused
+
+
+class Busy(Exception):
+    """Every slot is taken and the queue is full: come back in ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"the server is busy; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class Backend(Protocol):
+    async def stylize(self, job: Job) -> bytes: ...
+
+    def queue_length(self) -> int: ...
+
+
+class LocalBackend:
+    """Jobs in worker threads of this process: at most the inference slots' count at once
+    (``NST_MAX_CONCURRENT``, shared with everything else in the process), at most ``queue``
+    more waiting; beyond that :class:`Busy` at once, so nobody waits for a timeout."""
+
+    def __init__(self, queue: int = DEFAULT_QUEUE):
+        from nst.runtime.slots import inference_slots
+
+        self.slots = inference_slots()
+        self.capacity = self.slots.count + queue
+        self._lock = threading.Lock()
+        self._admitted = 0
+        self._seconds = 2.0  # a running estimate of one job's time, for Retry-After
+
+    def queue_length(self) -> int:
+        with self._lock:
+            return max(0, self._admitted - self.slots.count)
+
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self._seconds * self.capacity / self.slots.count))
+
+    async def stylize(self, job: Job) -> bytes:
+        import time
+
+        import anyio
+
+        with self._lock:
+            if self._admitted >= self.capacity:
+                raise Busy(self.retry_after())
+            self._admitted += 1
+        try:
+            start = time.perf_counter()
+            data = await anyio.to_thread.run_sync(render_job, job)
+            self._seconds = 0.8 * self._seconds + 0.2 * (time.perf_counter() - start)
+            return data
+        finally:
+            with self._lock:
+                self._admitted -= 1

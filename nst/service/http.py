@@ -1,0 +1,266 @@
+"""The HTTP service: ``nst serve``. A FastAPI app over the engine contract.
+
+``POST /v1/stylize`` (multipart: ``content``, ``style`` repeated or ``preset``, and the CLI's
+settings) answers the picture; ``GET /v1/engines``, ``/v1/presets`` (with thumbnails),
+``/healthz`` and ``/metrics`` (Prometheus text). Every refusal is JSON ``{"error": "<one line>"}``:
+400 a bad image, 413 an upload over the limit, 422 a bad setting, 503 busy (with
+``Retry-After``) or an engine this host cannot run; never a traceback. The app is built by
+:func:`create_app` around a backend (this process, or Ray Serve replicas), so the same routes
+serve both.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from nst.engines.contract import DEFAULT_SIZE
+from nst.errors import EngineUnavailable, ImageError, NSTError
+from nst.service.backends import DEFAULT_QUEUE, Backend, Busy, LocalBackend
+from nst.service.jobs import make_job
+
+log = logging.getLogger("nst.service")
+DEFAULT_UPLOAD_MB = 50
+UPLOAD_ENV = "NST_SERVICE_UPLOAD_MB"
+THUMBNAIL_SIDE = 128
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120)
+
+
+def upload_limit() -> int:
+    """Largest request body in bytes: ``NST_SERVICE_UPLOAD_MB`` (default 50) megabytes."""
+    value = os.environ.get(UPLOAD_ENV, "")
+    return (int(value) if value.isdigit() and int(value) > 0 else DEFAULT_UPLOAD_MB) * 1024 * 1024
+
+
+def refusal(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+class BodyLimit:
+    """ASGI middleware: a body over ``limit`` bytes is refused with 413 before it is parsed,
+    by its Content-Length or, when streamed without one, as soon as it passes the limit."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"").decode("latin-1")
+        too_large = refusal(413, f"upload too large: the limit is {self.limit // (1024 * 1024)} MB")
+        if declared.isdigit():
+            if int(declared) > self.limit:
+                return await too_large(scope, receive, send)
+            return await self.app(scope, receive, send)
+        # streamed without a length: read it here (up to the limit), then hand it on
+        messages, seen = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                return await too_large(scope, receive, send)
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+
+        async def replay():
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+class Metrics:
+    """The service's Prometheus series, in a registry of its own (one per app)."""
+
+    def __init__(self, backend: Backend):
+        self.registry = CollectorRegistry()
+        self.requests = Counter("nst_requests", "HTTP requests answered", ["route", "status"], registry=self.registry)
+        self.latency = Histogram(
+            "nst_request_seconds", "Time to answer", ["route"], buckets=LATENCY_BUCKETS, registry=self.registry
+        )
+        self.errors = Counter("nst_errors", "Requests refused or failed, by kind", ["kind"], registry=self.registry)
+        self.queue = Gauge("nst_queue_length", "Stylizations waiting for a slot", registry=self.registry)
+        self.queue.set_function(backend.queue_length)
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def create_app(backend: Backend | None = None, *, max_upload: int | None = None) -> FastAPI:
+    """The service around ``backend`` (default: this process, :class:`LocalBackend`)."""
+    backend = backend or LocalBackend()
+    app = FastAPI(
+        title="nst: neural style transfer",
+        summary="Stylize photos with a painting or a built-in style.",
+        version="1",
+    )
+    app.state.backend = backend
+    metrics = Metrics(backend)
+    limit = max_upload or upload_limit()
+    app.add_middleware(BodyLimit, limit=limit)
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next):
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        name = route.path if route is not None else "other"
+        metrics.requests.labels(name, str(response.status_code)).inc()
+        metrics.latency.labels(name).observe(time.perf_counter() - start)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_field(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
+        metrics.errors.labels("option").inc()
+        return refusal(422, f"{where}: {first.get('msg', 'invalid')}" if where else first.get("msg", "invalid"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return refusal(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(NSTError)
+    async def known(_request: Request, exc: NSTError) -> JSONResponse:
+        if isinstance(exc, ImageError):
+            metrics.errors.labels("image").inc()
+            return refusal(400, one_line(exc))
+        if isinstance(exc, EngineUnavailable):
+            metrics.errors.labels("unavailable").inc()
+            return refusal(503, one_line(exc))
+        metrics.errors.labels("option").inc()
+        return refusal(422, one_line(exc))
+
+    @app.exception_handler(Busy)
+    async def busy(_request: Request, exc: Busy) -> JSONResponse:
+        metrics.errors.labels("busy").inc()
+        return refusal(503, one_line(exc), {"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        reference = uuid.uuid4().hex[:8]
+        log.exception("unexpected error (reference %s)", reference)
+        metrics.errors.labels("internal").inc()
+        return refusal(500, f"internal error (reference {reference}); it is logged on the server")
+
+    @app.post(
+        "/v1/stylize",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The stylized picture"}},
+    )
+    async def stylize(
+        content: Annotated[UploadFile, File(description="the photo")],
+        style: Annotated[list[UploadFile] | None, File(description="style image(s); repeat to blend")] = None,
+        preset: Annotated[str | None, Form(description="built-in style: 19, or a blend 3:0.5,19:0.5")] = None,
+        engine: Annotated[str | None, Form(description="see GET /v1/engines; default by the kind of style")] = None,
+        strength: Annotated[float, Form(ge=0, le=1)] = 1.0,
+        size: Annotated[int, Form(description="long side of the result in px")] = DEFAULT_SIZE,
+        upscale: Annotated[bool, Form(description="enlarge a smaller photo to size")] = False,
+        preserve_color: Annotated[bool, Form(description="keep the photo's colours")] = False,
+        stroke_scale: Annotated[float, Form(description="brush size, 0.25 to 4")] = 1.0,
+        weights: Annotated[str | None, Form(description="blend weights of the style images: 0.7,0.3")] = None,
+        options: Annotated[str | None, Form(description='engine options as JSON: {"iterations": 50}')] = None,
+        format: Annotated[Literal["png", "jpeg"], Form()] = "png",
+    ) -> Response:
+        """Stylize ``content`` with the style image(s) or the built-in style; answers the picture."""
+        styles = [(await f.read(), f.filename or f"style {i + 1}") for i, f in enumerate(style or [])]
+        job = make_job(
+            await content.read(),
+            content.filename or "content",
+            styles=styles,
+            preset=preset,
+            engine=engine,
+            strength=strength,
+            size=size,
+            upscale=upscale,
+            preserve_color=preserve_color,
+            stroke_scale=stroke_scale,
+            weights=weights,
+            options=options,
+            format=format,
+        )
+        data = await app.state.backend.stylize(job)
+        return Response(data, media_type=job.media_type)
+
+    @app.get("/v1/engines")
+    def engines() -> list[dict]:
+        """Every engine, whether it can run here (and why not), and what it takes."""
+        from nst.engines import engine_class, engine_names, unavailable_reason
+
+        listed = []
+        for name in engine_names():
+            cls = engine_class(name)
+            reason = unavailable_reason(name)
+            listed.append(
+                {
+                    "name": name,
+                    "description": cls.description,
+                    "takes": cls.takes,
+                    "available": reason is None,
+                    "reason": reason,
+                    "builtin_styles": len(cls.builtin_styles),
+                }
+            )
+        return listed
+
+    @app.get("/v1/presets")
+    def presets(request: Request) -> list[dict]:
+        """The built-in styles: index, name and a thumbnail of each on our example photo."""
+        from nst.api import builtin_styles
+
+        base = str(request.base_url).rstrip("/")
+        return [
+            {"index": i, "name": name, "thumbnail": f"{base}/v1/presets/{i}/thumbnail.jpg"}
+            for i, name in enumerate(builtin_styles())
+        ]
+
+    @app.get("/v1/presets/{index}/thumbnail.jpg", response_class=Response)
+    async def thumbnail(index: int) -> Response:
+        import anyio
+
+        from nst.api import builtin_styles
+
+        if not 0 <= index < len(builtin_styles()):
+            return refusal(404, f"preset {index} does not exist; use 0 to {len(builtin_styles()) - 1}")
+        tiles = await anyio.to_thread.run_sync(preset_thumbnails)
+        return Response(tiles[index], media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"status": "ok", "queue": backend.queue_length()}
+
+    @app.get("/metrics", response_class=Response)
+    def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+@lru_cache(maxsize=1)
+def preset_thumbnails() -> tuple[bytes, ...]:
+    """Every built-in style on our drawn example photo, JPEG, rendered once per process."""
+    from nst.api import preset_gallery
+    from nst.io.examples import example_photo
+    from nst.io.images import encode
+
+    return tuple(encode(t, "JPEG", quality=85) for t in preset_gallery(example_photo(), size=THUMBNAIL_SIDE))
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, queue: int = DEFAULT_QUEUE) -> None:
+    """Run the service in this process with uvicorn until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(LocalBackend(queue)), host=host, port=port, log_level="info")

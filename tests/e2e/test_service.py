@@ -1,0 +1,154 @@
+"""The HTTP service as a client sees it: `nst serve` on a loopback port, real models, real requests."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+import requests
+from PIL import Image
+
+from tests.helpers import ROOT
+from tests.helpers.app_server import free_port, running_service
+from tests.helpers.pictures import landscape, painting, png_bytes
+
+TIMEOUT = 120  # s per request: the first one loads the models
+
+
+@pytest.fixture(scope="module")
+def service():
+    # one inference at a time and one waiting, so the busy test can fill it; 1 MB uploads
+    env = {"NST_MAX_CONCURRENT": "1", "NST_SERVICE_UPLOAD_MB": "1"}
+    with running_service("--queue", "1", env=env) as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def photo() -> bytes:
+    return png_bytes(landscape(320, 240))
+
+
+@pytest.fixture(scope="module")
+def style() -> bytes:
+    return png_bytes(painting(1, 256))
+
+
+def stylize(url: str, files: list, data: dict | None = None) -> requests.Response:
+    return requests.post(url + "/v1/stylize", files=files, data=data or {}, timeout=TIMEOUT)
+
+
+def test_a_photo_and_a_painting_give_the_stylized_picture(service, photo, style):
+    answer = stylize(service, [("content", ("photo.png", photo)), ("style", ("art.png", style))], {"size": "256"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    out = Image.open(io.BytesIO(answer.content))
+    assert out.size == (256, 192)
+    before = np.asarray(landscape(320, 240).resize((256, 192)), np.float32)
+    assert np.abs(np.asarray(out, np.float32) - before).mean() > 10  # painted, not the photo back
+
+
+def test_a_preset_blend_as_jpeg_and_two_weighted_styles(service, photo, style):
+    answer = stylize(service, [("content", ("p.png", photo))], {"preset": "3:0.5,19:0.5", "format": "jpeg"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(answer.content)).format == "JPEG"
+    second = png_bytes(painting(7, 256))
+    files = [("content", ("p.png", photo)), ("style", ("a.png", style)), ("style", ("b.png", second))]
+    blended = stylize(service, files, {"weights": "0.2,0.8", "engine": "adain", "size": "128"})
+    assert blended.status_code == 200 and Image.open(io.BytesIO(blended.content)).size == (128, 96)
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "message"),
+    [
+        ({"preset": "99"}, 422, "preset 99 does not exist; use 0 to 25"),
+        ({"preset": "1", "strength": "3"}, 422, "strength: Input should be less than or equal to 1"),
+        ({"preset": "1", "size": "99999"}, 422, "size must be at most 4096 px on this server, got 99999"),
+        ({"preset": "1", "engine": "picasso"}, 422, "picasso"),
+        ({"preset": "1", "format": "gif"}, 422, "format"),
+        ({}, 422, "give a style image (style) or a built-in style (preset)"),
+        ({"preset": "1", "engine": "magenta-hub"}, 422, "magenta-hub"),
+        ({"preset": "1", "options": "{bad json"}, 422, "options must be a JSON object"),
+    ],
+)
+def test_a_bad_setting_is_one_json_line_and_no_picture(service, photo, data, status, message):
+    answer = stylize(service, [("content", ("p.png", photo))], data)
+    assert answer.status_code == status and answer.headers["content-type"] == "application/json"
+    error = answer.json()["error"]
+    assert message in error and "\n" not in error and "Traceback" not in error
+
+
+def test_a_file_that_is_not_an_image_is_400_and_names_it(service):
+    answer = stylize(service, [("content", ("notes.txt", b"hello, not a picture"))], {"preset": "1"})
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "notes.txt: not an image, or a format we cannot read"}
+
+
+def test_an_upload_over_the_limit_is_413_before_it_is_read(service):
+    big = b"\0" * (1024 * 1024 + 1)
+    answer = stylize(service, [("content", ("big.png", big))], {"preset": "1"})
+    assert answer.status_code == 413 and answer.json() == {"error": "upload too large: the limit is 1 MB"}
+
+
+def test_a_full_queue_is_refused_at_once_with_retry_after(service, photo):
+    """One running and one waiting fill this server: the third is refused fast, the others finish."""
+    slow = {"engine": "gatys", "preset": None, "size": "128", "options": '{"iterations": 300}'}
+    slow = {k: v for k, v in slow.items() if v is not None}
+    files = [("content", ("p.png", photo)), ("style", ("s.png", png_bytes(painting(2, 128))))]
+    answers: list = []
+    threads = [threading.Thread(target=lambda: answers.append(stylize(service, files, slow))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+        time.sleep(1.0)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and requests.get(service + "/healthz", timeout=5).json()["queue"] < 1:
+        time.sleep(0.2)
+    start = time.monotonic()
+    refused = stylize(service, files, slow)
+    assert time.monotonic() - start < 5
+    assert refused.status_code == 503 and int(refused.headers["retry-after"]) >= 1
+    assert refused.json()["error"].startswith("the server is busy; try again in")
+    for thread in threads:
+        thread.join(timeout=TIMEOUT)
+    assert sorted(a.status_code for a in answers) == [200, 200]
+
+
+def test_engines_presets_thumbnails_health_and_docs(service):
+    engines = {e["name"]: e for e in requests.get(service + "/v1/engines", timeout=10).json()}
+    assert {"magenta", "adain", "preset", "gatys", "magenta-hub"} <= set(engines)
+    assert engines["magenta"]["available"] and not engines["magenta-hub"]["available"]
+    assert "internet" in engines["magenta-hub"]["reason"]
+    presets = requests.get(service + "/v1/presets", timeout=10).json()
+    assert len(presets) == 26 and presets[19]["index"] == 19 and presets[19]["name"]
+    thumbnail = requests.get(presets[19]["thumbnail"], timeout=TIMEOUT)
+    assert thumbnail.headers["content-type"] == "image/jpeg"
+    assert max(Image.open(io.BytesIO(thumbnail.content)).size) == 128
+    assert requests.get(service + "/v1/presets/26/thumbnail.jpg", timeout=10).status_code == 404
+    assert requests.get(service + "/healthz", timeout=10).json()["status"] == "ok"
+    assert "/v1/stylize" in requests.get(service + "/openapi.json", timeout=10).json()["paths"]
+    assert requests.get(service + "/nowhere", timeout=10).json() == {"error": "Not Found"}
+
+
+def test_metrics_count_requests_latency_errors_and_the_queue(service, photo):
+    stylize(service, [("content", ("p.png", photo))], {"preset": "99"})
+    text = requests.get(service + "/metrics", timeout=10).text
+    assert 'nst_requests_total{route="/v1/stylize",status="422"}' in text
+    assert 'nst_request_seconds_bucket{le="0.5",route="/v1/stylize"}' in text
+    assert 'nst_errors_total{kind="option"}' in text
+    assert "nst_queue_length 0.0" in text
+
+
+def test_serve_on_a_port_in_use_is_one_line():
+    port = free_port()
+    import socket
+
+    with socket.create_server(("127.0.0.1", port)):
+        done = subprocess.run(
+            [sys.executable, "-m", "nst", "serve", "--port", str(port)], cwd=ROOT, capture_output=True, text=True
+        )
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith(f"nst: error: cannot listen on 127.0.0.1:{port}")
+    assert len(done.stderr.strip().splitlines()) == 1
