@@ -37,14 +37,15 @@ class AdaINEngine(EngineBase):
     name = "adain"
     description = "Our AdaIN model (Huang & Belongie 2017): any style image, fastest, 1.1 MB, TFLite export"
     export_formats = ("tflite",)
+    config_options = {"decoder": "AdaIN decoder weights (.npz) from `nst train`, instead of the shipped ones"}
 
-    def __init__(self, weights: str | Path | None = None, precision: str | None = None, tiling: Tiling | None = None):
+    def __init__(self, decoder: str | Path | None = None, precision: str | None = None, tiling: Tiling | None = None):
         tf = import_tensorflow()
         from nst.nets.adain import AdaINNetwork
         from nst.ops.adain import level_statistics
 
         self.precision = precision or default_precision()
-        self.network = net = AdaINNetwork(weights, self.precision)
+        self.network = net = AdaINNetwork(decoder, self.precision)
         self.tiling = tiling or Tiling()
         relaxed = {"reduce_retracing": True}
         self._features = tf.function(lambda x: net.features(net.padded(x)), **relaxed)

@@ -4,7 +4,8 @@ Encoder: the MobileNetV2 trunk of the embedded Magenta style predictor (same wei
 frozen), cut after an expansion layer. Decoder: mirrors it back to pixels with
 nearest-neighbour upsampling and reflection-padded 3x3 convolutions (no transposed
 convolutions, so no checkerboards). The decoder is the only part we train; its weights
-live in ``assets/adain_decoder.npz`` (float16) together with the cut they belong to.
+live in ``assets/adain_decoder.npz`` (float16) together with the cut they belong to. Its
+output loses the period-4 grid and the edge colours it learned to draw (nst.ops.grid).
 """
 
 from __future__ import annotations
@@ -260,6 +261,7 @@ class AdaINNetwork:
         from keras import ops
 
         from nst.ops.adain import adain_affine
+        from nst.ops.grid import neutral_detail, remove_periodic
 
         dtype = "bfloat16" if self.precision == "bfloat16" else "float32"  # the decoder's input, as it computes
         mixed = []
@@ -269,7 +271,9 @@ class AdaINNetwork:
         if self.coded:  # the coarsest mixed features' statistics: the style's at strength 1
             mean, std = content_stats[-2:]
             mixed.append(style_code(mean * scale + shift, std * scale))
-        return ops.clip(self.decoder(mixed, training=False), 0.0, 1.0)
+        # the decoder's period-4 grid and the colour it draws on edges, removed (nst.ops.grid)
+        out = remove_periodic(self.decoder(mixed, training=False))
+        return ops.clip(neutral_detail(out), 0.0, 1.0)
 
     def decoded(self, features, content_stats, style: tuple, alpha, height, width):
         """Decoder output (1xHxWx3, clipped) for the image inside the mirrored border."""

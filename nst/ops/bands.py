@@ -4,12 +4,12 @@ The AdaIN decoder gets a painting's feature statistics roughly right but not how
 texture shows at each scale: strokes come out too faint for some paintings, too busy for
 others. Measuring the standard deviation of each band of a Laplacian pyramid, per colour
 channel, for the painting and for the result, and scaling the result's bands by the ratio
-fixes much of that (style loss 1.17 -> 0.95 on 40 pairs at equal content loss, with an early
-decoder; 0.884 -> 0.837 with the shipped one from upsampling exactly 2x and a third band at
-1/8 size). The finest band (pixel detail) is left alone: all the work runs on the half-size
-image, and as the pyramid is linear only the change goes back to full size (matching the
-finest band too scored 0.93 against 0.95 then, but cost a tenth of the engine's time). All
-tensor ops: the TFLite export computes the same.
+of their sums over the channels fixes much of that (style loss 1.17 -> 0.95 on 40 pairs at
+equal content loss, with an early decoder; 0.884 -> 0.837 with the shipped one from
+upsampling exactly 2x and a third band at 1/8 size). The finest band (pixel detail) is left
+alone: all the work runs on the half-size image, and as the pyramid is linear only the change
+goes back to full size (matching the finest band too scored 0.93 against 0.95 then, but cost
+a tenth of the engine's time). All tensor ops: the TFLite export computes the same.
 """
 
 from __future__ import annotations
@@ -75,7 +75,10 @@ def contrast_change(half, target, alpha=1.0, source=None):
     bands = _pyramid(half, target.shape[0])
     if source is None:
         source = ops.stack([_channel_std(band) for band in bands])
-    gains = ops.clip(target / ops.maximum(source, 1e-6), *GAIN_RANGE) ** alpha  # exactly 1 at its own contrast
+    # one gain per band for all three channels: a gain per channel tinted every edge it scaled
+    # (cyan fringes, benchmarks/RESULTS-adain-artifacts.md)
+    ratio = ops.sum(target, axis=-1, keepdims=True) / ops.maximum(ops.sum(source, axis=-1, keepdims=True), 1e-6)
+    gains = ops.clip(ratio, *GAIN_RANGE) ** alpha  # exactly 1 at its own contrast
     change = ops.zeros_like(downsample(bands[-1]))
     for i in range(len(bands) - 1, -1, -1):
         change = upsample_to(change, bands[i]) + bands[i] * (gains[i] - 1.0)

@@ -1,5 +1,7 @@
 """Every engine's picture on a fixed pair, against the picture the code before the engine contract
-made (``tests/data/reference``, written once by that code): the redesign changed no output."""
+made (``tests/data/reference``, written once by that code): the redesign changed no output.
+The two adain pictures were written again when issue 19 took the decoder's grid and edge
+colour out of its pictures (nst.ops.grid)."""
 
 from __future__ import annotations
 
