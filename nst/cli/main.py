@@ -162,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"requests waiting for a free slot before new ones get 503 (default {DEFAULT_QUEUE})",
     )  # fmt: skip
 
+    serve.add_argument("--ray", action="store_true", help="on Ray Serve (RAY_ADDRESS, or a Ray of its own)")
+    scale = serve.add_mutually_exclusive_group()
+    scale.add_argument("--replicas", type=int, help="with --ray: this many stylizer replicas (default 1)")
+    scale.add_argument("--autoscale", metavar="MIN:MAX", help="with --ray: replicas between MIN and MAX by load")
+    serve.add_argument("--replica-cpus", type=float, default=1, help="with --ray: CPUs per replica (default 1)")
+
     commands.add_parser("train", help="train the AdaIN decoder (nst train --help)", add_help=False)
     return parser
 
@@ -384,7 +390,21 @@ def check_port(host: str, port: int) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     if args.queue < 0:
         raise UsageError(f"--queue must be 0 or more, got {args.queue}")
+    if not args.ray and (args.replicas is not None or args.autoscale is not None):
+        raise UsageError("--replicas and --autoscale go with --ray")
+    if args.replicas is not None and args.replicas < 1:
+        raise UsageError(f"--replicas must be 1 or more, got {args.replicas}")
+    if not args.replica_cpus > 0:
+        raise UsageError(f"--replica-cpus must be more than 0, got {args.replica_cpus}")
     check_port(args.host, args.port)
+    if args.ray:
+        from nst.service.cluster import parse_autoscale, serve_on_ray
+
+        if args.autoscale is not None:
+            parse_autoscale(args.autoscale)  # a bad range is one line before Ray starts
+        scaling = {"autoscale": args.autoscale} if args.autoscale else {"replicas": args.replicas or 1}
+        serve_on_ray(args.host, args.port, {**scaling, "replica_cpus": args.replica_cpus, "queue": args.queue})
+        return 0
     from nst.service.http import serve
 
     serve(args.host, args.port, queue=args.queue)

@@ -66,3 +66,16 @@ def release_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+def limit_threads(cpus: int) -> None:
+    """Run TensorFlow's ops on ``cpus`` threads: a process sharing a machine (a Ray actor or
+    replica) does not inherit its CPU share, and would otherwise start a thread per core and
+    oversubscribe them. Has to come before TensorFlow runs anything; later it is left as it is."""
+    tf = import_tensorflow()
+    cpus = max(1, int(cpus))
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(cpus)
+        tf.config.threading.set_inter_op_parallelism_threads(min(cpus, 2))
+    except RuntimeError:  # TensorFlow already started in this process
+        pass

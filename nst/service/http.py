@@ -83,7 +83,7 @@ class BodyLimit:
 class Metrics:
     """The service's Prometheus series, in a registry of its own (one per app)."""
 
-    def __init__(self, backend: Backend):
+    def __init__(self, queue_length):
         self.registry = CollectorRegistry()
         self.requests = Counter("nst_requests", "HTTP requests answered", ["route", "status"], registry=self.registry)
         self.latency = Histogram(
@@ -91,7 +91,7 @@ class Metrics:
         )
         self.errors = Counter("nst_errors", "Requests refused or failed, by kind", ["kind"], registry=self.registry)
         self.queue = Gauge("nst_queue_length", "Stylizations waiting for a slot", registry=self.registry)
-        self.queue.set_function(backend.queue_length)
+        self.queue.set_function(queue_length)
 
 
 def one_line(exc: BaseException) -> str:
@@ -108,7 +108,7 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
         version="1",
     )
     app.state.backend = backend
-    metrics = Metrics(backend)
+    metrics = Metrics(lambda: app.state.backend.queue_length())  # a Ray ingress sets its backend later
     limit = max_upload or upload_limit()
     app.add_middleware(BodyLimit, limit=limit)
 
@@ -135,6 +135,7 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
 
     @app.exception_handler(NSTError)
     async def known(_request: Request, exc: NSTError) -> JSONResponse:
+        exc = getattr(exc, "cause", None) or exc  # raised in a Ray replica: Ray's wrapper holds ours
         if isinstance(exc, ImageError):
             metrics.errors.labels("image").inc()
             return refusal(400, one_line(exc))
@@ -240,7 +241,7 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
 
     @app.get("/healthz")
     def healthz() -> dict:
-        return {"status": "ok", "queue": backend.queue_length()}
+        return {"status": "ok", "queue": app.state.backend.queue_length()}
 
     @app.get("/metrics", response_class=Response)
     def prometheus() -> Response:

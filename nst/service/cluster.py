@@ -1,0 +1,149 @@
+"""Scale-out on Ray: the HTTP service on Ray Serve (``nst serve --ray``, or ``serve deploy
+nst/service/serve_config.yaml`` on a cluster).
+
+Two deployments: ``Stylizer`` replicas, each loading the models once in ``__init__`` with
+TensorFlow held to the replica's CPUs, answer jobs (nst.service.jobs, plain values: nothing
+Keras crosses a process); one light ``Ingress`` runs the same FastAPI app as ``nst serve`` and
+hands each job to a replica through a deployment handle. Ray Serve's own queue bound
+(``max_queued_requests``) refuses excess jobs, which the app answers with 503 and Retry-After.
+Ray connects to the cluster in ``RAY_ADDRESS``, or starts one on this machine.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from nst.service.backends import Busy
+from nst.service.jobs import Job
+
+DEFAULT_REPLICA_CPUS = 1
+APP_NAME = "nst"  # the Serve application's name, here and in serve_config.yaml
+
+
+class RayBackend:
+    """Jobs sent to the ``Stylizer`` replicas of Serve application ``app_name`` through a
+    deployment handle, looked up in the ingress replica on first use."""
+
+    def __init__(self, app_name: str, retry_after: int = 5):
+        self.app_name = app_name
+        self.handle = None
+        self.retry_after = retry_after
+        self._lock = threading.Lock()
+        self._waiting = 0
+
+    def queue_length(self) -> int:
+        return self._waiting
+
+    async def stylize(self, job: Job) -> bytes:
+        from ray.serve.exceptions import BackPressureError
+
+        if self.handle is None:
+            from ray import serve
+
+            self.handle = serve.get_deployment_handle("Stylizer", app_name=self.app_name)
+        with self._lock:
+            self._waiting += 1
+        try:
+            return await self.handle.remote(job)
+        except BackPressureError:
+            raise Busy(self.retry_after) from None
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+
+class StylizerReplica:
+    """One replica: loads the default engines once, then renders jobs in a worker thread (the
+    replica's event loop keeps answering Serve's health checks during a long render)."""
+
+    def __init__(self, cpus: float = DEFAULT_REPLICA_CPUS, warm: tuple[str, ...] = ("images", "builtin")):
+        from nst.engines import default_engine, get_engine
+        from nst.runtime.tf import limit_threads
+
+        limit_threads(max(1, int(cpus)))
+        for kind in warm:
+            get_engine(default_engine(kind))
+
+    async def __call__(self, job: Job) -> bytes:
+        import asyncio
+
+        from nst.service.jobs import render_job
+
+        return await asyncio.to_thread(render_job, job)
+
+
+def build(args: dict[str, Any] | None = None):
+    """The Serve application (``serve deploy`` calls it with the config file's ``args``):
+    ``replicas`` (a number) or ``autoscale`` ("MIN:MAX"), ``replica_cpus``, ``queue`` (jobs
+    waiting per replica before 503), ``slots`` (jobs rendering at once per replica) and ``name``
+    (the application's name, as deployed)."""
+    from ray import serve
+
+    from nst.service.http import create_app
+
+    args = dict(args or {})
+    cpus = float(args.get("replica_cpus", DEFAULT_REPLICA_CPUS))
+    slots, queue = int(args.get("slots", 1)), int(args.get("queue", 8))
+    scaling: dict[str, Any]
+    if args.get("autoscale"):
+        low, high = parse_autoscale(str(args["autoscale"]))
+        scaling = {"autoscaling_config": {"min_replicas": low, "max_replicas": high, "target_ongoing_requests": slots}}
+    else:
+        scaling = {"num_replicas": int(args.get("replicas", 1))}
+    stylizer = serve.deployment(
+        StylizerReplica,
+        name="Stylizer",
+        ray_actor_options={"num_cpus": cpus},
+        max_ongoing_requests=slots,
+        max_queued_requests=queue,
+        health_check_period_s=10,
+        health_check_timeout_s=60,
+        **scaling,
+    )
+    app = create_app(RayBackend(str(args.get("name", APP_NAME))))
+
+    @serve.deployment(name="Ingress", ray_actor_options={"num_cpus": 0}, max_ongoing_requests=1000)
+    @serve.ingress(app)
+    class Ingress:
+        def __init__(self, stylizer) -> None:  # binding the stylizer makes it part of the application
+            self.stylizer = stylizer
+
+    return Ingress.bind(stylizer.bind(cpus))
+
+
+def parse_autoscale(text: str) -> tuple[int, int]:
+    """``"1:4"`` -> (1, 4): the fewest and most replicas."""
+    from nst.errors import OptionError
+
+    low, _, high = text.partition(":")
+    if not (low.isdigit() and high.isdigit()) or not 0 <= int(low) <= int(high) or int(high) < 1:
+        raise OptionError(f"--autoscale must be MIN:MAX replicas such as 1:4, got {text!r}")
+    return int(low), int(high)
+
+
+def serve_on_ray(host: str, port: int, args: dict[str, Any]) -> None:
+    """Deploy :func:`build` on Ray (``RAY_ADDRESS``, or a local Ray) with Serve's HTTP proxy on
+    ``host:port``, and keep it up until interrupted; then take it down."""
+    import os
+    import signal
+    import time
+
+    import ray
+    from ray import serve
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    address = os.environ.get("RAY_ADDRESS") or None
+    local = {} if address else {"_node_ip_address": "127.0.0.1"}  # a Ray of our own: this machine only
+    ray.init(address=address, include_dashboard=False, log_to_driver=False, **local)
+    try:
+        serve.start(http_options={"host": host, "port": port})
+        serve.run(build(args), name=APP_NAME, route_prefix="/", blocking=False)
+        print(f"nst: serving on http://{host}:{port} with Ray Serve", flush=True)
+        while not stop.is_set():
+            time.sleep(0.5)
+    finally:
+        serve.shutdown()
+        ray.shutdown()
