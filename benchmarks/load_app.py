@@ -34,10 +34,10 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS-load.md"))
     args = parser.parse_args()
 
-    from app_server import CHROMIUM, CHROMIUM_FLAGS, running_app
     from playwright.sync_api import sync_playwright
 
     from nst.io.examples import example_painting, example_photo
+    from tests.helpers.app_server import CHROMIUM, CHROMIUM_FLAGS, running_app
 
     folder = Path(tempfile.mkdtemp())
     painting = folder / "painting.jpg"

@@ -218,8 +218,9 @@ def app_time_to_result(side: int = 1024) -> tuple[float, float]:
     """Seconds from pressing Stylize to the download button, in Chromium: first (model load) and warm."""
     import tempfile
 
-    from app_server import CHROMIUM, CHROMIUM_FLAGS, running_app
     from playwright.sync_api import sync_playwright
+
+    from tests.helpers.app_server import CHROMIUM, CHROMIUM_FLAGS, running_app
 
     folder = Path(tempfile.mkdtemp())
     photo, painting = pictures(1600, "4:3")

@@ -9,6 +9,7 @@ flags from the engines' own declarations, so this file names no engine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import signal
 import sys
@@ -27,7 +28,7 @@ from nst.service.backends import DEFAULT_QUEUE
 from nst.video.temporal import BLEND
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
-COMMANDS = ("stylize", "video", "sheet", "export", "serve", "train")
+COMMANDS = ("stylize", "video", "batch", "sheet", "export", "serve", "train")
 
 
 class UsageError(Exception):
@@ -138,6 +139,21 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"how much of the previous frame is kept where the motion is reliable, 0 to 0.99 (default {BLEND})",
     )  # fmt: skip
     add_engine_flags(video)
+
+    batch = commands.add_parser(
+        "batch", help="stylize every image under a folder into another (resumable; --ray for a cluster)",
+        epilog=f"Engines - {engines}.",
+    )  # fmt: skip
+    batch.add_argument("input", help="folder of photos (subfolders too)")
+    batch.add_argument("output", help="folder for the results, same relative paths (made if missing)")
+    add_style_flags(batch)
+    batch.add_argument("--size", type=int, default=DEFAULT_SIZE, help=f"long side in px (default {DEFAULT_SIZE})")
+    batch.add_argument("--upscale", action="store_true", help="allow results larger than their photos")
+    batch.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    batch.add_argument("--ray", action="store_true", help="a Ray Data pipeline (RAY_ADDRESS, or a Ray of its own)")
+    batch.add_argument("--actors", type=int, default=2, help="with --ray: stylizing actors (default 2)")
+    batch.add_argument("--actor-cpus", type=int, default=1, help="with --ray: CPUs per actor (default 1)")
+    add_engine_flags(batch)
 
     names = ", ".join(f"{i} {name}" for i, name in enumerate(api.builtin_styles()))
     sheet = commands.add_parser(
@@ -357,6 +373,45 @@ def run_video(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_batch(args: argparse.Namespace) -> int:
+    from nst.batch import BatchStylizer, plan_batch, run_local, run_on_ray, summary
+    from nst.runtime.progress import Progress
+
+    if not 1 <= args.quality <= 100:
+        raise UsageError("--quality must be from 1 to 100")
+    if args.actors < 1 or args.actor_cpus < 1:
+        raise UsageError("--actors and --actor-cpus must be 1 or more")
+    engine, options, config, inputs = style_choice(args)
+    settings = Settings(args.strength, args.size, args.preserve_color, args.upscale, options, args.stroke_scale)
+    plan = plan_batch(args.input, args.output)
+    start = time.perf_counter()
+    made = failed = 0
+    if plan.todo:
+        stylizer_args = {"engine": engine, "inputs": inputs, "settings": settings, "config": config}
+        stylizer_args["quality"] = args.quality
+        bar = ProgressBar("batch")
+        with contextlib.ExitStack() as stack:
+            if args.ray:
+                from nst.runtime.cluster import ray_session
+
+                stack.enter_context(ray_session())
+                results = run_on_ray(plan, stylizer_args, args.actors, args.actor_cpus)
+            else:
+                results = run_local(plan, BatchStylizer(**stylizer_args))
+            begun = time.perf_counter()  # the models are loaded: the rate counts pictures only
+            for index, (_, error) in enumerate(results, start=1):
+                if error is None:
+                    made += 1
+                else:
+                    failed += 1
+                    bar.close()
+                    print(f"nst: skipped {error}", file=sys.stderr)
+                bar(Progress(index, len(plan.todo), "picture", time.perf_counter() - begun))
+        bar.close()
+    print(summary(made, failed, plan.done, time.perf_counter() - start, plan.ignored))
+    return EXIT_USAGE if failed else 0
+
+
 def run_sheet(args: argparse.Namespace) -> int:
     images.output_format(args.output)
     start = time.perf_counter()
@@ -420,7 +475,8 @@ def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         raise UsageError(f"the following arguments are required: COMMAND ({', '.join(COMMANDS)}) or PHOTO")
-    runs = {"stylize": run_stylize, "video": run_video, "sheet": run_sheet, "export": run_export, "serve": run_serve}
+    runs = {"stylize": run_stylize, "video": run_video, "batch": run_batch, "sheet": run_sheet}
+    runs |= {"export": run_export, "serve": run_serve}
     return runs[args.command](args)
 
 

@@ -125,25 +125,22 @@ def parse_autoscale(text: str) -> tuple[int, int]:
 def serve_on_ray(host: str, port: int, args: dict[str, Any]) -> None:
     """Deploy :func:`build` on Ray (``RAY_ADDRESS``, or a local Ray) with Serve's HTTP proxy on
     ``host:port``, and keep it up until interrupted; then take it down."""
-    import os
     import signal
     import time
 
-    import ray
     from ray import serve
+
+    from nst.runtime.cluster import ray_session
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    address = os.environ.get("RAY_ADDRESS") or None
-    local = {} if address else {"_node_ip_address": "127.0.0.1"}  # a Ray of our own: this machine only
-    ray.init(address=address, include_dashboard=False, log_to_driver=False, **local)
-    try:
-        serve.start(http_options={"host": host, "port": port})
-        serve.run(build(args), name=APP_NAME, route_prefix="/", blocking=False)
-        print(f"nst: serving on http://{host}:{port} with Ray Serve", flush=True)
-        while not stop.is_set():
-            time.sleep(0.5)
-    finally:
-        serve.shutdown()
-        ray.shutdown()
+    with ray_session():
+        try:
+            serve.start(http_options={"host": host, "port": port})
+            serve.run(build(args), name=APP_NAME, route_prefix="/", blocking=False)
+            print(f"nst: serving on http://{host}:{port} with Ray Serve", flush=True)
+            while not stop.is_set():
+                time.sleep(0.5)
+        finally:
+            serve.shutdown()
