@@ -28,7 +28,7 @@ from PIL import Image
 
 import nst
 from benchmarks.figures import grid
-from benchmarks.quality import ROOT, validation_pairs
+from benchmarks.quality import ROOT, validation_pairs, write_results
 from nst.io.images import fit, to_array
 from nst.ops.color import rgb_to_ycbcr
 
@@ -36,7 +36,6 @@ SIDE = 1024
 CROP = 512
 GRID_FREQUENCIES = ((0, 0.25), (0.25, 0), (0.25, 0.25), (0.25, -0.25), (0, 0.5), (0.5, 0), (0.5, 0.5))
 ZOOM_CROP = 160
-HISTORY = "## History"  # the results file's hand-written part, kept when the table is written again
 
 
 def spectrum(picture: np.ndarray) -> np.ndarray:
@@ -150,8 +149,7 @@ def main() -> None:
         cells += [f"{row['white'][0]:.3f}", f"{row['white'][1]:+.3f}", f"{row['white'][2]:+.3f}"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", f"2x-zoom sheet of our own drawn example: `{args.sheet.name}`."]
-    kept = args.out.read_text().partition(HISTORY)[2] if args.out.is_file() else ""
-    args.out.write_text("\n".join(lines) + "\n" + (f"\n{HISTORY}{kept}" if kept else ""))
+    write_results(args.out, lines)
     print("\n".join(lines))
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 import nst
-from benchmarks.quality import OUTPUT_SIDE, ROOT, pair_arguments, validation_pairs
+from benchmarks.quality import OUTPUT_SIDE, ROOT, pair_arguments, validation_pairs, write_results
 from nst.engines.contract import Settings
 from nst.io.images import fit, to_array
 from nst.nets.vgg import build_vgg_encoder, content_loss, style_loss
@@ -121,7 +121,7 @@ def main() -> None:
             cells.append("outside its curve" if value is None else f"{value / c:.3f}x")
         lines.append(f"| {a:g} | {s:.3f} | " + " | ".join(cells) + " |")
     lines += ["", "Median seconds per 512 px picture: " + ", ".join(f"{e} {v[2]:.3f}" for e, v in curves.items()) + "."]
-    args.out.write_text("\n".join(lines) + "\n")
+    write_results(args.out, lines)
     plot(curves, args.plot)
     print("\n".join(lines))
 

@@ -33,6 +33,15 @@ ROOT = Path(__file__).resolve().parents[1]  # the checkout, for results files
 OUTPUT_SIDE = 512
 
 
+HISTORY = "## History"  # a results file's hand-written part, kept when its tables are written again
+
+
+def write_results(path: Path, lines: list[str]) -> None:
+    """The measured part of a results file, keeping what follows its ``HISTORY`` heading."""
+    kept = path.read_text().partition(HISTORY)[2] if path.is_file() else ""
+    path.write_text("\n".join(lines) + "\n" + (f"\n{HISTORY}{kept}" if kept else ""))
+
+
 def validation_pairs(data: Path, count: int, seed: int = 0) -> list[tuple[Path, Path]]:
     contents = split(image_files(data / "content"))[1]
     styles = split(image_files(data / "styles"))[1]

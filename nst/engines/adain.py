@@ -1,11 +1,12 @@
 """The ``adain`` engine: our MobileNetV2 encoder + AdaIN + trained decoder.
 
 Works in feature statistics, as the paper does, at each encoder level of the decoder's cut
-(1/4 and 1/8): several styles blend by mixing their channel means and standard deviations,
-and strength is the paper's alpha (interpolation between the content's features and the
-AdaIN target). The decoded picture then takes the style's colour mean and covariance and its
-texture contrast per scale (nst.ops.bands), mixed with the content's by alpha: per-channel
-feature statistics alone pin down neither. Above the one-pass size the statistics come from
+(1/4 and 1/8): several styles blend by mixing their channel means and standard deviations.
+The decoded picture then takes the style's colour mean and covariance and its texture
+contrast per scale (nst.ops.bands): per-channel feature statistics alone pin down neither.
+Strength fades the full-strength picture toward the photo: at equal style loss that keeps
+more of the photo than the paper's alpha (interpolating features) did, 0.8-0.9x its content
+loss on the curve (benchmarks/RESULTS-curve.md). Above the one-pass size the statistics come from
 a downscaled pass and the image runs in tiles, like the magenta engine.
 """
 
@@ -20,6 +21,7 @@ from PIL import Image
 from nst.engines.contract import EngineBase, PreparedStyle, Settings, check_prepared
 from nst.io.images import fit, to_array
 from nst.nets.tiling import Tiling, downscaled, tiled_apply
+from nst.ops.mix import fade
 from nst.runtime.cache import LRUCache
 from nst.runtime.progress import CancelToken, ProgressCallback, Reporter, check_cancel
 from nst.runtime.tf import default_precision, import_tensorflow
@@ -95,26 +97,28 @@ class AdaINEngine(EngineBase):
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> np.ndarray:
-        """The decoded picture takes the target colour mean and covariance and the style's
-        texture contrast per scale, both by strength."""
+        """The picture at full strength (AdaIN's alpha 1: the style's statistics, colour mean and
+        covariance and texture contrast per scale), faded toward the photo by strength: on the
+        style/content curve that fade beats lowering alpha (benchmarks/RESULTS-curve.md)."""
         check_prepared(style, self.name)
-        stats, alpha = self.statistics(style), np.float32(settings.strength)
+        stats, strength, alpha = self.statistics(style), np.float32(settings.strength), np.float32(1.0)
         height, width = content.shape[:2]
         check_cancel(cancel)
         if not self.tiling.needed(height, width):
-            # at full strength the photo's colours play no part
-            out = np.asarray(self._whole(content[None], stats, alpha, bool(alpha < 1)), np.float32)[0]
+            out = np.asarray(self._whole(content[None], stats, strength), np.float32)[0]
             Reporter(progress, 1, "tile")(1)
             return out
         probe = downscaled(content, self.tiling.stats_pixels)  # statistics of a downscaled whole picture
         features = self._features(probe[None])
         content_stats = tuple(np.asarray(m, np.float32) for m in self._moments(features))
         out = self._decoded(features, content_stats, stats, alpha, *probe.shape[:2])
-        transform = self._plan(out, probe[None] if alpha < 1 else None, stats, alpha)
+        transform = self._plan(out, None, stats, alpha)
         _, source = self._finish(out, transform, stats, alpha)
 
         def run_tile(tile: np.ndarray) -> np.ndarray:
             decoded = self._decoded(self._features(tile[None]), content_stats, stats, alpha, *tile.shape[:2])
-            return np.asarray(self._finish(decoded, transform, stats, alpha, source)[0], np.float32)[0]
+            return fade(
+                np.asarray(self._finish(decoded, transform, stats, alpha, source)[0], np.float32)[0], tile, strength
+            )
 
         return tiled_apply(content, run_tile, self.tiling, progress, cancel)

@@ -21,6 +21,7 @@ from PIL import Image
 from nst.engines.contract import EngineBase, PreparedStyle, Settings, check_prepared
 from nst.errors import EngineUnavailable
 from nst.nets.magenta import style_input
+from nst.ops.mix import fade
 from nst.runtime.network import download_blocked
 from nst.runtime.progress import CancelToken, ProgressCallback, Reporter, check_cancel
 from nst.runtime.tf import import_tensorflow
@@ -125,4 +126,4 @@ class HubEngine(EngineBase):
             out = out + weight * self._run(content, image)
             report(done + 1)
         out = out[: content.shape[0], : content.shape[1]]
-        return settings.strength * out + (1.0 - settings.strength) * content
+        return fade(out, content, settings.strength)

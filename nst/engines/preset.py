@@ -8,6 +8,7 @@ from PIL import Image
 from nst.engines.contract import EngineBase, PreparedStyle, Settings, check_prepared
 from nst.io.images import from_array
 from nst.nets.tiling import Tiling
+from nst.ops.mix import fade
 from nst.runtime.progress import CancelToken, ProgressCallback
 from nst.runtime.tf import default_precision, import_tensorflow
 
@@ -56,7 +57,7 @@ class PresetEngine(EngineBase):
         """Strength fades toward the photo in pixels (the network has no style-space interpolation)."""
         check_prepared(style, self.name)
         out = self.runner(content, style["weights"][None], progress, cancel)
-        return out if settings.strength >= 1.0 else settings.strength * out + (1.0 - settings.strength) * content
+        return out if settings.strength >= 1.0 else fade(out, content, settings.strength)
 
     def render_builtins(self, content: np.ndarray) -> list[Image.Image]:
         """Every built-in style on one (small) picture, in one batched pass (galleries, sheets)."""

@@ -295,15 +295,17 @@ class AdaINNetwork:
         """(picture, band contrast it was scaled from): see :func:`finish_picture`."""
         return finish_picture(out, transform, self.split(style)[2], alpha, source)
 
-    def whole_picture(self, content, style: tuple, alpha, with_content_colors: bool = True):
-        """One graph for a picture NHWC that fits one pass: encode, AdaIN, decode, colour, contrast.
-        ``with_content_colors`` False skips the photo's colour statistics (they play no part at alpha 1)."""
+    def whole_picture(self, content, style: tuple, strength):
+        """One graph for a picture NHWC that fits one pass: encode, AdaIN, decode, colour,
+        contrast, at full strength, then faded toward the photo by ``strength`` (see
+        :func:`faded`)."""
         import tensorflow as tf
 
         from nst.ops.adain import level_statistics
+        from nst.ops.mix import fade
 
         features = self.features(self.padded(content))
         height, width = tf.shape(content)[1], tf.shape(content)[2]
-        out = self.decoded(features, level_statistics(features), style, alpha, height, width)
-        transform = self.color_plan(out, content if with_content_colors else None, style, alpha)
-        return self.finish(out, transform, style, alpha)[0]
+        out = self.decoded(features, level_statistics(features), style, 1.0, height, width)
+        transform = self.color_plan(out, None, style, 1.0)
+        return fade(self.finish(out, transform, style, 1.0)[0], content, strength)
