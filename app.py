@@ -25,6 +25,7 @@ from nst.engines import default_engine, engine_class, engine_names, unavailable_
 from nst.io import images
 from nst.io.examples import example_painting, example_photo
 from nst.runtime.cache import LRUCache
+from nst.service.client import SERVER_ENV, RemoteService
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 VIDEO_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "gif"]
@@ -66,10 +67,38 @@ def load_engine(name: str):
     return nst.get_engine(name)
 
 
+@st.cache_resource
+def remote() -> RemoteService | None:
+    """The style server this app sends its photos to (``NST_SERVER_URL``), or None: models in-process."""
+    url = os.environ.get(SERVER_ENV, "").strip()
+    return RemoteService(url) if url else None
+
+
+@st.cache_resource(ttl=30, show_spinner=False)
+def remote_engines() -> dict[str, dict] | str:
+    """The style server's engines, or why it cannot be asked; asked again after 30 s."""
+    try:
+        return remote().engines()
+    except nst.NSTError as exc:
+        return str(exc)
+
+
 @st.cache_resource(ttl=600, show_spinner=False)
-def engine_problem(name: str) -> str | None:
-    """Why an engine cannot run here (None if it can); checked at most every 10 minutes."""
+def local_problem(name: str) -> str | None:
     return unavailable_reason(name)
+
+
+def engine_problem(name: str) -> str | None:
+    """Why an engine cannot run (None if it can): here, or on the style server; checked at most
+    every 10 minutes here, every 30 s there."""
+    if remote() is None:
+        return local_problem(name)
+    engines = remote_engines()
+    if isinstance(engines, str):
+        return engines
+    if name not in engines:
+        return "the style server does not offer it."
+    return engines[name]["reason"] if not engines[name]["available"] else None
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -101,8 +130,25 @@ def stylize_once(
     cached = result_cache().get(key)
     if cached is not None:
         return cached
-    load_engine(engine)
     start = time.perf_counter()
+    if remote() is not None:  # the same request, answered by the style server
+        result = remote().stylize(
+            content,
+            list(styles) if uses_images else None,
+            engine=engine,
+            preset=None if uses_images else preset,
+            strength=choices.strength / 100,
+            size=choices.size,
+            upscale=choices.upscale,
+            preserve_color=choices.preserve_color,
+            stroke_scale=choices.stroke_scale,
+            style_weights=choices.weights,
+            options=dict(choices.options),
+        )
+        value = (images.encode(result, "PNG"), result.size, time.perf_counter() - start)
+        result_cache().put(key, value)
+        return value
+    load_engine(engine)
     result = nst.stylize(
         content,
         list(styles) if uses_images else None,
@@ -125,6 +171,9 @@ def stylize_once(
 
 @st.cache_data(max_entries=8, show_spinner="Painting your photo in all 26 built-in styles...")
 def gallery_cached(content: bytes) -> list[bytes]:
+    if remote() is not None:
+        count = len(engine_class(default_engine("builtin")).builtin_styles)
+        return [images.encode(remote().stylize(content, preset=i, size=200), "PNG") for i in range(count)]
     load_engine(default_engine("builtin"))
     return [images.encode(tile, "PNG") for tile in nst.preset_gallery(content, size=200)]
 
@@ -138,7 +187,11 @@ def gallery(content: bytes | None) -> None:
     """The 26 built-in styles on the user's photo (or our example); a click picks one."""
     if not st.toggle("Show the 26 built-in styles", key="show_gallery"):
         return
-    tiles = gallery_cached(content if content is not None else example_bytes()[0])
+    try:
+        tiles = gallery_cached(content if content is not None else example_bytes()[0])
+    except nst.NSTError as exc:  # a style server that is down or busy
+        st.error(str(exc))
+        return
     columns = st.columns(6)
     for index, tile in enumerate(tiles):
         with columns[index % 6]:
@@ -218,6 +271,9 @@ def main() -> None:
     st.caption("Repaint your photo in the style of any painting, at full resolution.")
 
     video = st.segmented_control("Stylize", ["Photo", "Video"], default="Photo", key="mode") == "Video"
+    if video and remote() is not None:
+        st.info("Videos are stylized where the models are; this app sends photos to a style server.")
+        return
     content, content_name, styles = inputs(video)
     left, right = st.columns(2)
     with left:
@@ -321,11 +377,11 @@ def run(content: bytes, content_name: str, styles, engine: str, choices: Choices
     def queued(position: int) -> None:
         notice.info(f"Queued: {position} in line. Your picture starts as soon as the server is free.")
 
-    runner = load_engine(engine)
-    if runner.note:
+    runner = None if remote() is not None else load_engine(engine)  # a style server: no progress from it
+    if runner is not None and runner.note:
         st.caption(runner.note)
     cancel, bar, preview = st.empty(), st.empty(), st.empty()
-    if runner.iterative:
+    if runner is not None and runner.iterative:
         cancel.button("Cancel (keep the best image so far)", key="cancel")
 
     def progress(p: nst.Progress) -> None:

@@ -338,3 +338,22 @@ def test_phone_width_short_engine_names_and_a_view_switch(server, browser, files
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "phone_390.png"))
     page.close()
+
+
+def test_the_app_can_leave_inference_to_a_style_server(browser, files, tmp_path):
+    """NST_SERVER_URL: the same page, the picture made by `nst serve` (its metrics count it)."""
+    import requests
+
+    from tests.helpers.app_server import running_service
+
+    with running_service() as (service, _), running_app(env={"NST_SERVER_URL": service}) as (url, _):
+        page = open_app(browser, url)
+        upload(page, PHOTO, files / "beach.jpg")
+        upload(page, STYLES, files / "painting.png")
+        result = stylize_and_download(page, tmp_path)
+        assert result.size == (400, 300)
+        metrics = requests.get(service + "/metrics", timeout=30).text
+        assert 'nst_requests_total{route="/v1/stylize",status="200"} 1.0' in metrics
+        page.get_by_text("Video").first.click()
+        page.get_by_text("this app sends photos to a style server").wait_for(timeout=30_000)
+        page.close()

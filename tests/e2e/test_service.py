@@ -15,6 +15,7 @@ from PIL import Image
 
 from tests.helpers import ROOT
 from tests.helpers.app_server import free_port, running_service
+from tests.helpers.cli import run_cli
 from tests.helpers.pictures import landscape, painting, png_bytes
 
 TIMEOUT = 120  # s per request: the first one loads the models
@@ -152,3 +153,33 @@ def test_serve_on_a_port_in_use_is_one_line():
     assert done.returncode == 2
     assert done.stderr.strip().startswith(f"nst: error: cannot listen on 127.0.0.1:{port}")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_service_paints_what_the_command_line_paints(service, photo, style, tmp_path):
+    (tmp_path / "photo.png").write_bytes(photo)
+    (tmp_path / "art.png").write_bytes(style)
+    done = run_cli(
+        "stylize", tmp_path / "photo.png", "--style", tmp_path / "art.png", "--size", "256", "--strength", "0.8",
+        "-o", tmp_path / "cli.png",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    files = [("content", ("photo.png", photo)), ("style", ("art.png", style))]
+    answer = stylize(service, files, {"size": "256", "strength": "0.8"})
+    served = np.asarray(Image.open(io.BytesIO(answer.content)))
+    assert np.array_equal(served, np.asarray(Image.open(tmp_path / "cli.png")))
+
+
+def test_eight_concurrent_requests_give_the_bytes_of_sequential_ones(photo):
+    """With two stylizations at once and the rest queued, every answer is the sequential one."""
+    files = [("content", ("photo.png", photo))]
+    data = {"preset": "19", "size": "256"}
+    with running_service("--queue", "8", env={"NST_MAX_CONCURRENT": "2"}) as (url, _):
+        alone = stylize(url, files, data).content
+        answers: list = []
+        threads = [threading.Thread(target=lambda: answers.append(stylize(url, files, data))) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=TIMEOUT)
+    assert [a.status_code for a in answers] == [200] * 8
+    assert all(a.content == alone for a in answers)
