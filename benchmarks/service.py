@@ -21,6 +21,8 @@ from pathlib import Path
 
 import requests
 
+from benchmarks.quality import write_results
+
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = (1, 4, 16)
 TIMEOUT = 300
@@ -76,6 +78,23 @@ def resident_mib(pattern: str) -> list[float]:
     return sizes
 
 
+def direct_seconds(side: int, runs: int = 8) -> float:
+    """Median seconds of decoding, ``nst.stylize`` and JPEG encoding in this process: what a
+    request costs without HTTP."""
+    import nst
+    from nst.io.examples import example_painting, example_photo
+    from nst.io.images import encode
+
+    photo, painting = encoded(example_photo()), encoded(example_painting())
+    times = []
+    for _ in range(runs + 1):  # the first loads the model
+        start = time.perf_counter()
+        out = nst.stylize(nst.load_image(photo), nst.load_image(painting), engine="magenta", size=side, upscale=True)
+        encode(out, "JPEG")
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:])
+
+
 def measure(name: str, flags: list[str], memory_pattern: str, files: list, data: dict, rounds: int) -> dict:
     from tests.helpers.app_server import running_service  # the servers' start and stop, as the tests do
 
@@ -108,6 +127,8 @@ def main() -> None:
         "Ray Serve, 1 replica": (["--ray", "--replicas", "1"], "ServeReplica:nst:Stylizer"),
         "Ray Serve, 2 replicas": (["--ray", "--replicas", "2"], "ServeReplica:nst:Stylizer"),
     }
+    baseline = direct_seconds(args.side)
+    print("nst.stylize", baseline, flush=True)
     results = {name: measure(name, *setup, files, data, args.rounds) for name, setup in setups.items()}
     lines = [
         "# The HTTP service under load (issue 20)",
@@ -127,7 +148,14 @@ def main() -> None:
                 f"| {name} | {clients} | {row['rps']:.2f} | {row['p50']:.2f} | {row['p95']:.2f} | "
                 f"{row['refused']}/{row['requests']} | {memory} |"
             )
-    args.out.write_text("\n".join(lines) + "\n")
+    p50 = results["in-process"]["rows"][1]["p50"]
+    lines += [
+        "",
+        f"`nst.stylize` in one process, the same picture and settings, decoded and encoded as the service "
+        f"does: median {baseline:.3f} s; the in-process service at 1 client: p50 {p50:.3f} s "
+        f"(**{p50 / baseline:.2f}x**).",
+    ]
+    write_results(args.out, lines)
     print("\n".join(lines))
 
 
