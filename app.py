@@ -569,9 +569,11 @@ def show_result(result, content: bytes, content_name: str, note: str | None = No
 
 
 def scroll_into_view(key: str) -> None:
-    """Scroll the page so the container with ``key`` is in view (a finished result below the fold)."""
+    """Scroll the page so the container with ``key`` is in view (a finished result below the fold);
+    again after 0.4 and 1.2 s, since the progress bar going and the pictures loading move it."""
+    go = f"document.querySelector('.st-key-{key}')?.scrollIntoView({{block: 'start'}})"
     st.html(
-        f"<script>document.querySelector('.st-key-{key}')?.scrollIntoView({{block: 'start'}});</script>",
+        f"<script>{go}; setTimeout(() => {go}, 400); setTimeout(() => {go}, 1200);</script>",
         unsafe_allow_javascript=True,
     )
 

@@ -296,6 +296,10 @@ def test_small_photo_is_enlarged_on_request_with_a_progress_bar_and_both_downloa
     page.get_by_text("your 400x300 photo was enlarged to 3072 px").wait_for(timeout=300_000)
     page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
     assert page.get_by_test_id("stProgress").count() == 0  # gone with the run
+    from playwright.sync_api import expect
+
+    # scrolled to the result, with its downloads, on a 1366x768 screen
+    expect(page.get_by_role("button", name="Download JPEG")).to_be_in_viewport(timeout=10_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "enlarged_1366x768.png"))
     assert download(page, "Download PNG", tmp_path / "big.png").size == (3072, 2304)
