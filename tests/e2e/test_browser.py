@@ -243,8 +243,9 @@ def test_video_upload_stylize_download(server, browser, files, tmp_path):
     assert page.get_by_text("Traceback").count() == 0
     clip = write_clip(tmp_path / "walk.mp4", (f for f, _, _ in camera_clip(landscape(480, 360), PAN, 12, (192, 112))))
     upload(page, VIDEO, clip)
-    upload(page, STYLES, files / "painting.png")
+    # the video's facts first: a style chosen while the video's rerun still runs was lost once in CI
     page.get_by_text("walk.mp4: 192x112, 12 frames at 24 fps, with sound").wait_for(timeout=30_000)
+    upload(page, STYLES, files / "painting.png")
     try:
         page.get_by_text("painting.png (220x220 shown)").wait_for(timeout=30_000)
     except Exception:
