@@ -130,40 +130,26 @@ def stylize_once(
     cached = result_cache().get(key)
     if cached is not None:
         return cached
-    start = time.perf_counter()
-    if remote() is not None:  # the same request, answered by the style server
-        result = remote().stylize(
-            content,
-            list(styles) if uses_images else None,
-            engine=engine,
-            preset=None if uses_images else preset,
-            strength=choices.strength / 100,
-            size=choices.size,
-            upscale=choices.upscale,
-            preserve_color=choices.preserve_color,
-            stroke_scale=choices.stroke_scale,
-            style_weights=choices.weights,
-            options=dict(choices.options),
-        )
-        value = (images.encode(result, "PNG"), result.size, time.perf_counter() - start)
-        result_cache().put(key, value)
-        return value
-    load_engine(engine)
-    result = nst.stylize(
-        content,
-        list(styles) if uses_images else None,
+    request = dict(
         engine=engine,
+        preset=None if uses_images else preset,
         strength=choices.strength / 100,
         size=choices.size,
         upscale=choices.upscale,
-        stroke_scale=choices.stroke_scale,
         preserve_color=choices.preserve_color,
+        stroke_scale=choices.stroke_scale,
         style_weights=choices.weights,
-        preset=None if uses_images else preset,
-        on_queue=on_queue,
-        progress=progress,
-        **dict(choices.options),
     )
+    styles_sent = list(styles) if uses_images else None
+    if remote() is not None:  # the same request, answered by the style server
+        start = time.perf_counter()
+        result = remote().stylize(content, styles_sent, options=dict(choices.options), **request)
+    else:
+        load_engine(engine)
+        start = time.perf_counter()  # the shown seconds are the painting's, not the model load's
+        result = nst.stylize(
+            content, styles_sent, on_queue=on_queue, progress=progress, **request, **dict(choices.options)
+        )
     value = (images.encode(result, "PNG"), result.size, time.perf_counter() - start)
     result_cache().put(key, value)
     return value
