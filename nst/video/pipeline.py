@@ -27,6 +27,7 @@ from nst.engines.builtin import BuiltinSpec
 from nst.engines.contract import PreparedStyle, Settings
 from nst.errors import OptionError
 from nst.io.video import VideoReader, VideoSource, VideoWriter, even
+from nst.ops.frames import to_pixels, to_uint8
 from nst.runtime.progress import CancelToken, Progress, ProgressCallback, as_cancel_token, check_cancel
 from nst.runtime.slots import inference_slots
 from nst.video.temporal import BLEND, MotionEstimator, TemporalFilter
@@ -144,27 +145,13 @@ class _Encoder:
             raise self.error
 
 
-def _resized(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """uint8 frame to float [0, 1] at ``size`` (area filter down, cubic up)."""
-    import cv2
-
-    if frame.shape[1::-1] != size:
-        shrink = size[0] < frame.shape[1]
-        frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
-    return frame.astype(np.float32) * (1.0 / 255.0)
-
-
 def _prepared_frames(frames: Iterator[np.ndarray], size: tuple[int, int], temporal: bool) -> Iterator[tuple]:
     """(frame at output size as float, its motion to the previous frame or None), computed ahead
     of the engine: motion needs only the input frames."""
     motion = MotionEstimator() if temporal else None
     for raw in frames:
-        pixels = _resized(raw, size)
+        pixels = to_pixels(raw, size)
         yield pixels, motion(pixels) if motion is not None else None
-
-
-def _to_uint8(frame: np.ndarray) -> np.ndarray:
-    return (np.clip(frame, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
 def stylize_video(
@@ -238,7 +225,7 @@ def stylize_video(
                         result = api.render_array(runner, pixels, prepared, settings, cancel=token, guide=guide)
                     if smoother is not None:
                         result = smoother.combine(result, guide, blend=not runner.takes_guide)
-                    encoder.write(_to_uint8(result))
+                    encoder.write(to_uint8(result))
                     done += 1
                     if progress is not None:
                         now = time.perf_counter()
