@@ -10,6 +10,7 @@ size-bounded cache, so reruns and repeat requests cost nothing.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import logging
 import os
@@ -17,19 +18,23 @@ import time
 import uuid
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer  # before TensorFlow: see tests/conftest.py
 
 import nst
 from nst.api import builtin_label
 from nst.engines import default_engine, engine_class, engine_names, unavailable_reason
 from nst.io import images
 from nst.io.examples import example_painting, example_photo
+from nst.live import DEFAULT_SIDE, ICE_ENV, LiveStylizer, ice_servers, warm_up
 from nst.runtime.cache import LRUCache
 from nst.service.client import SERVER_ENV, RemoteService
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 VIDEO_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "gif"]
 SIZES = [256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 5120, 6144]  # up to nst's largest output
+LIVE_SIDES = [320, 400, 480, 560, 640, 720]  # nst.live's range
 BRUSHES = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0]
 THUMB = 220
 
@@ -64,7 +69,11 @@ def video_limits() -> tuple[float, int, int]:
 @st.cache_resource(show_spinner="Loading the style model (first time only)...")
 def load_engine(name: str):
     """One engine per process, shared by every session (nst engines are thread-safe)."""
-    return nst.get_engine(name)
+    engine = nst.get_engine(name)
+    # Streamlit collects garbage after every run (Keras' clear_session); the loaded model's
+    # objects live as long as the process, so they are left out of those collections.
+    gc.freeze()
+    return engine
 
 
 @st.cache_resource
@@ -256,9 +265,13 @@ def main() -> None:
     st.title("Neural style transfer")
     st.caption("Repaint your photo in the style of any painting, at full resolution.")
 
-    video = st.segmented_control("Stylize", ["Photo", "Video"], default="Photo", key="mode") == "Video"
-    if video and remote() is not None:
-        st.info("Videos are stylized where the models are; this app sends photos to a style server.")
+    mode = st.segmented_control("Stylize", ["Photo", "Video", "Live"], default="Photo", key="mode")
+    video = mode == "Video"
+    if mode in ("Video", "Live") and remote() is not None:
+        st.info(f"{mode} is stylized where the models are; this app sends photos to a style server.")
+        return
+    if mode == "Live":
+        live_section()
         return
     content, content_name, styles = inputs(video)
     left, right = st.columns(2)
@@ -355,7 +368,7 @@ def option_widgets(engine: str) -> tuple[tuple[str, object], ...]:
     return tuple(values)
 
 
-def run(content: bytes, content_name: str, styles, engine: str, choices: Choices) -> None:
+def run(content: bytes, content_name: str, styles, engine: str, choices: Choices, preset: int | None = None) -> None:
     """One stylization with a queue notice and a progress bar; an engine that optimizes also shows
     its best picture so far, and Cancel keeps it."""
     notice = st.empty()
@@ -390,7 +403,7 @@ def run(content: bytes, content_name: str, styles, engine: str, choices: Choices
                 tuple(s for s, _ in styles),
                 engine,
                 choices,
-                st.session_state.get("builtin_style", 0),
+                st.session_state.get("builtin_style", 0) if preset is None else preset,
                 on_queue=queued,
                 progress=progress,
             )
@@ -552,6 +565,109 @@ def show_result(result, content: bytes, content_name: str, note: str | None = No
             after.image(png, caption="Stylized", width="content")
     if st.session_state.pop("scroll_to_result", False):
         scroll_into_view("result")
+
+
+@st.cache_resource(max_entries=16, show_spinner="Preparing the style...")
+def live_style(engine: str, styles: tuple[bytes, ...], preset: int) -> nst.PreparedStyle:
+    """A style prepared once for the live stream, shared by every viewer who picks it."""
+    load_engine(engine)
+    if engine_class(engine).takes == "images":
+        return nst.prepare_style(list(styles), engine=engine)
+    return nst.prepare_style(engine=engine, preset=preset)
+
+
+@st.cache_resource(show_spinner="Warming up the live model...")
+def warm_live(engine: str, side: int, paint_scale: float, _style: nst.PreparedStyle) -> None:
+    """Once per engine, live size and paint scale: the model set up for the camera's frame shapes."""
+    warm_up(load_engine(engine), _style, nst.Settings(size=side, upscale=True), paint_scale)
+
+
+def live_section() -> None:
+    """The camera painted live: a fast engine, a style, strength and resolution changed while it
+    runs, the frame rate shown, and a full-resolution snapshot to download."""
+    fast = [n for n in engine_names() if not engine_class(n).iterative and engine_problem(n) is None]
+    left, right = st.columns(2)
+    with left:
+        st.subheader("1. Style")
+        engine = st.selectbox(
+            "Engine", fast, index=fast.index(default_engine("builtin")) if default_engine("builtin") in fast else 0,
+            key="live_engine", help="Live needs an engine that paints in one pass; gatys optimizes for minutes.",
+        )  # fmt: skip
+        if engine_class(engine).takes == "images":
+            upload = st.file_uploader("Painting", type=UPLOAD_TYPES, key="live_style_upload")
+            style = upload.getvalue() if upload is not None else example_bytes()[1]
+            if upload is None:
+                st.caption("No painting uploaded: our example painting is used.")
+            elif not thumbnail(style, upload.name):
+                return
+            styles, preset = (style,), 0
+        else:
+            count = len(engine_class(engine).builtin_styles)
+            preset = st.selectbox("Built-in style", range(count), format_func=builtin_label, key="live_builtin")
+            styles = ()
+    with right:
+        st.subheader("2. Settings")
+        strength = st.slider("Style strength (%)", 0, 100, 100, step=5, key="live_strength")
+        side = st.select_slider("Live resolution (long side, px)", LIVE_SIDES, value=DEFAULT_SIDE, key="live_side")
+        steady = st.toggle("Steady strokes (follow the motion)", value=True, key="live_steady")
+        faster = st.toggle(
+            "Faster: paint at half size", value=True, key="live_faster",
+            help="Paints a quarter of the pixels and adds the camera's own fine detail back: about 3x the "
+            "frame rate, with strokes twice as large.",
+        )  # fmt: skip
+        preserve = st.toggle("Keep original colours", key="live_preserve")
+    paint_scale = 0.5 if faster else 1.0
+    try:
+        servers = ice_servers(os.environ.get(ICE_ENV))
+        prepared = live_style(engine, styles, preset)
+        warm_live(engine, side, paint_scale, prepared)
+    except nst.NSTError as exc:
+        st.error(str(exc))
+        return
+    stylizer = st.session_state.setdefault("live_stylizer", LiveStylizer())
+    settings = nst.Settings(strength / 100, side, preserve, True)
+    stylizer.configure(load_engine(engine), prepared, settings, steady=steady, paint_scale=paint_scale)
+    st.subheader("3. Camera")
+    context = webrtc_streamer(
+        key="live",
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration={"iceServers": servers},
+        media_stream_constraints={"video": {"width": {"ideal": 1280}, "height": {"ideal": 720}}, "audio": False},
+        video_frame_callback=stylizer.on_frame,
+        async_processing=True,  # frames that come while one is painted are dropped, never queued
+        video_html_attrs={"autoPlay": True, "muted": True, "style": {"width": "100%", "maxWidth": "720px"}},
+        translations={
+            "start": "Start the camera",
+            "stop": "Stop",
+            "media_api_not_available": "This browser gives no camera to this page (it needs https or localhost).",
+            "device_not_available": "No camera found: connect one, or allow this site to use it.",
+            "device_access_denied": "The camera is blocked: allow this site to use it, then press Start again.",
+            "device_ask_permission": "Allow this site to use your camera.",
+        },
+    )
+    live_stats(stylizer, context.state.playing)
+    choices = Choices(strength, side, preserve, None, ())
+    if st.button("Snapshot: download this frame at full resolution", key="snapshot"):
+        frame = stylizer.snapshot()
+        if frame is None or not context.state.playing:
+            st.warning("Start the camera first; the snapshot is the frame it shows.")
+        else:
+            size = max(frame.shape[:2])
+            snapshot = images.encode(images.from_array(frame.astype(np.float32) / 255.0), "PNG")
+            shot_choices = dataclasses.replace(choices, size=size)
+            run(snapshot, "snapshot.png", [(s, "style") for s in styles], engine, shot_choices, preset)
+    if "result" in st.session_state and st.session_state["result"][2] == "snapshot.png":
+        show_result(*st.session_state["result"])
+
+
+@st.fragment(run_every=1.0)
+def live_stats(stylizer: LiveStylizer, playing: bool) -> None:
+    """The stream's frame rate and latency, refreshed every second while it plays."""
+    stats = stylizer.stats()
+    if playing and stats.frames:
+        st.caption(f"Live: {stats.fps:.1f} frames/s, {stats.latency * 1000:.0f} ms per frame", help=None)
+    elif playing:
+        st.caption("Live: connecting...")
 
 
 def scroll_into_view(key: str) -> None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# aiortc's SRTP binding (pylibsrtp, imported by the app through streamlit-webrtc) carries its own
+# OpenSSL; loaded after TensorFlow, its calls bind to TensorFlow's BoringSSL and the process
+# segfaults. The app imports it first; so must a test process that runs the app in-process.
+import pylibsrtp  # noqa: F401
 import pytest
 from PIL import Image
 

@@ -5,14 +5,13 @@ Screenshots go to artifacts/screenshots/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from tests.helpers import ROOT
-from tests.helpers.app_server import CHROMIUM, CHROMIUM_FLAGS, running_app
+from tests.helpers.app_server import app_for_pytest, chromium_for_pytest, running_app
 from tests.helpers.pictures import landscape, painting
 
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -20,23 +19,12 @@ SHOTS = ROOT / "artifacts" / "screenshots"
 
 @pytest.fixture(scope="module")
 def server():
-    try:
-        with running_app() as (url, _):
-            yield url
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
+    yield from app_for_pytest()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    yield from chromium_for_pytest()
 
 
 @pytest.fixture(scope="module")

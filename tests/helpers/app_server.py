@@ -70,3 +70,28 @@ def running_service(*flags: str, startup_timeout: float = 60, env: dict | None =
     port = free_port()
     command = [sys.executable, "-m", "nst", "serve", "--port", str(port), *flags]
     return serving(command, port, "/healthz", startup_timeout, env)
+
+
+def app_for_pytest(env: dict | None = None):
+    """A pytest fixture's body: the app's url while the module's tests run; a start failure fails them."""
+    import pytest
+
+    try:
+        with running_app(env=env) as (url, _):
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+
+
+def chromium_for_pytest(*flags: str):
+    """A pytest fixture's body: Debian's Chromium under Playwright with our flags and ``flags``."""
+    import pytest
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS + list(flags))
+        yield chromium
+        chromium.close()
