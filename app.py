@@ -31,7 +31,7 @@ from nst.live import DEFAULT_SIDE, ICE_ENV, LiveStylizer, ice_servers, warm_up
 from nst.runtime.cache import LRUCache
 from nst.service.client import SERVER_ENV, RemoteService
 
-UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
+UPLOAD_TYPES = list(images.INPUT_SUFFIXES)  # phone formats (HEIC, AVIF) too
 VIDEO_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "gif"]
 SIZES = [256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 5120, 6144]  # up to nst's largest output
 LIVE_SIDES = [320, 400, 480, 560, 640, 720]  # nst.live's range

@@ -15,8 +15,9 @@ from typing import Any
 
 from nst.engines.contract import Settings
 from nst.errors import OptionError
+from nst.io import images
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+IMAGE_SUFFIXES = {"." + suffix for suffix in images.INPUT_SUFFIXES}
 WRITTEN_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}  # kept; anything else is written as PNG
 
 

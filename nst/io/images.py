@@ -25,9 +25,28 @@ ImageSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO | Im
 MIN_SIDE = 32
 DEFAULT_MAX_PIXELS = 50_000_000
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
-# Decoders we allow. Pillow can also open formats that run external programs (EPS through
-# Ghostscript) or that few people need; a public upload page should not reach those.
-INPUT_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")  # JPEG covers camera MPO files
+# The decoders we allow (Pillow's format name -> file suffixes), phone and desktop formats alike.
+# Pillow can also open formats that run external programs (EPS and PDF through Ghostscript) or
+# that are not photos; a public upload page should not reach those (REFUSED names them).
+ACCEPTED = {
+    "JPEG": ("jpg", "jpeg", "jfif"),  # also camera MPO files
+    "PNG": ("png",),
+    "WEBP": ("webp",),
+    "HEIF": ("heic", "heif"),  # iPhone photos, through pillow-heif
+    "AVIF": ("avif",),
+    "TIFF": ("tif", "tiff"),
+    "BMP": ("bmp", "dib"),
+    "GIF": ("gif",),
+    "PPM": ("ppm", "pgm", "pbm", "pnm"),
+    "PSD": ("psd",),  # the flattened composite
+    "JPEG2000": ("jp2", "j2k", "jpx", "jpf"),
+    "QOI": ("qoi",),
+    "ICO": ("ico",),  # the largest picture in it
+    "TGA": ("tga",),  # last: it has no signature, and Pillow tries the formats in this order
+}
+INPUT_FORMATS = tuple(ACCEPTED)
+INPUT_SUFFIXES = tuple(suffix for suffixes in ACCEPTED.values() for suffix in suffixes)
+ACCEPTED_NAMES = "JPEG, PNG, WebP, HEIC, AVIF, TIFF, BMP, GIF, PPM/PGM, TGA, PSD, JPEG 2000, QOI or ICO"
 
 
 def max_pixels() -> int:
@@ -69,10 +88,11 @@ def _open(data: bytes, label: str, limit: int) -> Image.Image:
         with warnings.catch_warnings(), stderr_silenced():
             # decoders warn (Python warnings, libtiff on stderr) about odd files: we decide, not them
             warnings.simplefilter("ignore")
-            Image.init()  # register every plugin first: open() with formats= needs them loaded
+            _register_plugins()
             image = Image.open(io.BytesIO(data), formats=INPUT_FORMATS)
             _check_pixels(image.size, label, limit)  # header only: nothing decoded yet
-            image.seek(0)  # animated GIF/WebP/TIFF: the first frame
+            if image.format != "PSD":  # a PSD opens on its flattened picture; its frames are layers
+                image.seek(0)  # animated GIF/WebP/TIFF: the first frame
             image.load()
     except ImageError:
         raise
@@ -80,6 +100,11 @@ def _open(data: bytes, label: str, limit: int) -> Image.Image:
         kind = _claimed_format(data)
         if kind:
             raise ImageError(f"{label}: {kind} file is corrupt (its header cannot be read)") from None
+        refused = _refused_format(data)
+        if refused == "video":
+            raise ImageError(f"{label}: this is a video file, not a photo; stylize it as a video") from None
+        if refused:
+            raise ImageError(f"{label}: {refused} files are not accepted; use {ACCEPTED_NAMES}") from None
         raise ImageError(f"{label}: not an image, or a format we cannot read") from None
     except Image.DecompressionBombError:
         raise ImageError(f"{label}: image dimensions are too large to decode safely") from None
@@ -90,21 +115,73 @@ def _open(data: bytes, label: str, limit: int) -> Image.Image:
     return image
 
 
-_SIGNATURES = {
+def _register_plugins() -> None:
+    """Every Pillow plugin, and pillow-heif's HEIF opener (iPhone photos), registered once."""
+    if "HEIF" not in Image.OPEN:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+    Image.init()  # open() with formats= needs the plugins loaded
+
+
+_SIGNATURES = {  # magic bytes of what we accept, to tell a corrupt file from a foreign one
     b"\x89PNG": "PNG",
     b"\xff\xd8": "JPEG",
     b"GIF8": "GIF",
     b"BM": "BMP",
     b"II*\x00": "TIFF",
     b"MM\x00*": "TIFF",
+    b"8BPS": "PSD",
+    b"qoif": "QOI",
+    b"\x00\x00\x00\x0cjP  ": "JPEG 2000",
+    b"\xffO\xffQ": "JPEG 2000",
+    b"\x00\x00\x01\x00": "ICO",
 }
+REFUSED = {  # magic bytes of formats Pillow may know that we do not read, named in the refusal
+    b"%!PS": "EPS",
+    b"\xc5\xd0\xd3\xc6": "EPS",
+    b"%PDF": "PDF",
+    b"DDS ": "DDS",
+    b"icns": "ICNS",
+    b"gimp xcf": "XCF",
+    b"SIMPLE  =": "FITS",
+    b"\x89HDF": "HDF5",
+    b"GRIB": "GRIB",
+    b"BUFR": "BUFR",
+    b"BLP1": "BLP",
+    b"BLP2": "BLP",
+    b"\xd7\xcd\xc6\x9a": "WMF",
+    b"\x01\x00\x09\x00": "WMF",
+    b"\xb1h\xde:": "DCX",
+    b"/* XPM */": "XPM",
+    b"\x00\x00\x02\x00": "CUR",
+    b"\x59\xa6\x6a\x95": "Sun raster",
+    b"\x01\xda": "SGI",
+}
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
 
 
 def _claimed_format(data: bytes) -> str | None:
-    """The format a file's magic bytes claim, to tell 'corrupt PNG' from 'not an image at all'."""
+    """The accepted format a file's magic bytes claim, to tell 'corrupt PNG' from 'not an image at all'."""
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WebP"
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        return "HEIC" if brand in _HEIF_BRANDS else "AVIF" if brand in _AVIF_BRANDS else None
+    if len(data) > 2 and data[:1] == b"P" and data[1:2] in b"123456" and data[2:3].isspace():
+        return "PPM"
     return next((kind for magic, kind in _SIGNATURES.items() if data.startswith(magic)), None)
+
+
+def _refused_format(data: bytes) -> str | None:
+    """The name of a format we recognise but do not read (or a video), for a refusal that names it."""
+    if data[4:8] == b"ftyp" or data[:4] == b"\x1aE\xdf\xa3":
+        return "video"
+    head = data[:256].lstrip().lower()
+    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
+        return "SVG"
+    return next((kind for magic, kind in REFUSED.items() if data.startswith(magic)), None)
 
 
 def _first_line(exc: BaseException) -> str:

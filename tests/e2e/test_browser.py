@@ -12,7 +12,7 @@ from PIL import Image
 
 from tests.helpers import ROOT
 from tests.helpers.app_server import app_for_pytest, chromium_for_pytest, running_app
-from tests.helpers.pictures import landscape, painting
+from tests.helpers.pictures import encoded, landscape, painting
 
 SHOTS = ROOT / "artifacts" / "screenshots"
 
@@ -87,6 +87,17 @@ def test_upload_slide_stylize_download(server, browser, files, tmp_path):
     assert result.format == "PNG" and result.size == (400, 300)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "stylized.png"), full_page=True)
+    page.close()
+
+
+def test_an_iphone_heic_photo_is_stylized(server, browser, files, tmp_path):
+    heic = tmp_path / "beach.heic"
+    heic.write_bytes(encoded(landscape(400, 300), "HEIF", quality=90))
+    page = open_app(browser, server)
+    upload(page, PHOTO, heic)
+    upload(page, STYLES, files / "painting.png")
+    page.get_by_text("beach.heic (220x165 shown)").wait_for(timeout=30_000)
+    assert stylize_and_download(page, tmp_path).size == (400, 300)
     page.close()
 
 

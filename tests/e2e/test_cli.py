@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from tests.helpers.cli import run_cli
-from tests.helpers.pictures import landscape, painting
+from tests.helpers.pictures import encoded, landscape, painting
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +92,24 @@ def test_mistakes_exit_2_with_one_line(files, tmp_path, args, message):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("nst: error:") and message in lines[0], done.stderr
     assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_phone_and_desktop_formats_in_one_batch(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    phone = landscape(240, 180, seed=4)
+    for name, fmt in [("iphone.heic", "HEIF"), ("pixel.avif", "AVIF"), ("scan.ppm", "PPM"), ("game.tga", "TGA")]:
+        (photos / name).write_bytes(encoded(phone, fmt))
+    (photos / "drawing.eps").write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n")
+    out = tmp_path / "results"
+    files = sorted(photos.iterdir())
+    done = run_cli(*files, "--preset", "3", "--size", "240", "-o", out)
+    assert done.returncode == 2, done.stderr  # the EPS file was refused, the photos done
+    written = sorted(out.iterdir())
+    assert [p.name for p in written] == [f"{n}_stylized.png" for n in ("game", "iphone", "pixel", "scan")]
+    assert all(Image.open(p).size == (240, 180) for p in written)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "drawing.eps: EPS files are not accepted; use JPEG, PNG" in lines[0]
 
 
 def test_help_lists_engines():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -58,3 +59,24 @@ def png_bytes(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **options)
     return buffer.getvalue()
+
+
+def encoded(image: Image.Image, fmt: str, **options) -> bytes:
+    """``image`` in ``fmt`` as the libraries people's phones and tools use write it: Pillow, and
+    pillow-heif for HEIC; PSD (which Pillow only reads) as Photoshop writes a flattened file."""
+    if fmt == "PSD":
+        return psd_bytes(image)
+    if fmt == "HEIF":
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+    return png_bytes(image, fmt, **options)
+
+
+def psd_bytes(image: Image.Image, size: tuple[int, int] | None = None) -> bytes:
+    """A flattened 8-bit RGB Photoshop file (raw planar data); ``size`` overrides the header's."""
+    width, height = size or image.size
+    header = b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, height, width, 8, 3)
+    sections = struct.pack(">III", 0, 0, 0)  # colour mode data, image resources, layers: none
+    planes = np.asarray(image.convert("RGB")).transpose(2, 0, 1).tobytes()
+    return header + sections + struct.pack(">H", 0) + (planes if size is None else b"")
