@@ -9,6 +9,7 @@ size-bounded cache, so reruns and repeat requests cost nothing.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import gc
 import hashlib
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 from streamlit_webrtc import WebRtcMode, webrtc_streamer  # before TensorFlow: see tests/conftest.py
 
 import nst
@@ -205,6 +207,38 @@ def gallery(content: bytes | None) -> None:
 @st.cache_data(max_entries=8, show_spinner=False)
 def as_jpeg(png: bytes) -> bytes:
     return images.encode(images.load_image(png), "JPEG", quality=92)
+
+
+BEFORE_AFTER_SIDE = 1280  # px on the long side: enough for any screen, small enough to send inline
+
+
+def before_after(original, result) -> str:
+    """The result over the photo with a line to drag (a range input, so touch and keys work too);
+    a few lines of HTML and CSS, no external script, so it works offline."""
+    shown = images.fit(result, BEFORE_AFTER_SIDE)
+    photo = original.resize(shown.size, Image.LANCZOS)
+
+    def uri(image) -> str:
+        return "data:image/jpeg;base64," + base64.b64encode(images.encode(image, "JPEG", quality=90)).decode()
+
+    w, h = shown.size
+    # a script binds the line (Streamlit's HTML sanitizer drops inline on* handlers)
+    bind = """document.querySelectorAll('.before-after input:not([data-bound])').forEach((range) => {
+        range.dataset.bound = '1';
+        range.addEventListener('input', () => range.parentNode.style.setProperty('--cut', range.value + '%'));
+    });"""
+    return f"""
+<div class="before-after" style="--cut:50%;position:relative;width:100%;max-width:{w}px;aspect-ratio:{w}/{h};
+     user-select:none;touch-action:pan-y">
+  <img src="{uri(photo)}" alt="Original" style="position:absolute;inset:0;width:100%;height:100%">
+  <img src="{uri(shown)}" alt="Stylized"
+       style="position:absolute;inset:0;width:100%;height:100%;clip-path:inset(0 0 0 var(--cut))">
+  <div style="position:absolute;top:0;bottom:0;left:var(--cut);width:2px;margin-left:-1px;background:#fff;
+       box-shadow:0 0 3px rgba(0,0,0,.6);pointer-events:none"></div>
+  <input type="range" min="0" max="100" value="50" step="0.5" aria-label="Before/after: where the line is"
+         style="position:absolute;inset:0;width:100%;height:100%;margin:0;opacity:0;cursor:ew-resize">
+</div>
+<script>{bind}</script>"""
 
 
 def thumbnail(data: bytes, caption: str):
@@ -551,13 +585,16 @@ def show_result(result, content: bytes, content_name: str, note: str | None = No
         a.download_button("Download PNG", png, f"{stem}_stylized.png", "image/png", key="download_png")
         b.download_button("Download JPEG", as_jpeg(png), f"{stem}_stylized.jpg", "image/jpeg", key="download_jpg")
         shown = view.segmented_control(
-            "View", ["Side by side", "Stylized", "Original"], default="Side by side", key="result_view",
-            label_visibility="collapsed",
+            "View", ["Side by side", "Before/after", "Result", "Photo"], default="Side by side",
+            key="result_view", label_visibility="collapsed",
         )  # fmt: skip
         original = images.load_image(content)
-        if shown == "Stylized":
+        if shown == "Before/after":
+            st.html(before_after(original, images.load_image(png)), unsafe_allow_javascript=True)
+            st.caption("Drag across the picture: the photo on the left of the line, the result on the right.")
+        elif shown == "Result":
             st.image(png, caption="Stylized", width="content")  # never stretched past its own size
-        elif shown == "Original":
+        elif shown == "Photo":
             st.image(original, caption="Original", width="content")
         else:
             before, after = st.columns(2)

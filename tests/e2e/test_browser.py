@@ -332,7 +332,7 @@ def test_phone_width_short_engine_names_and_a_view_switch(server, browser, files
     page.get_by_role("button", name="Stylize", exact=True).click()
     page.get_by_role("button", name="Download PNG").wait_for(timeout=120_000)
     assert page.get_by_role("button", name="Download JPEG").count() == 1
-    page.get_by_role("radio", name="Stylized", exact=True).click()
+    page.get_by_role("radio", name="Result", exact=True).click()
     from playwright.sync_api import expect
 
     pictures = page.locator(".st-key-result [data-testid='stImage']")
@@ -341,6 +341,19 @@ def test_phone_width_short_engine_names_and_a_view_switch(server, browser, files
     assert width <= 390  # fits the phone
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "phone_390.png"))
+
+    # before/after: the result over the photo, the line dragged (a range input: touch and keys too)
+    page.get_by_role("radio", name="Before/after", exact=True).click()
+    view = page.locator(".before-after")
+    expect(view).to_be_visible(timeout=30_000)
+    assert view.bounding_box()["width"] <= 390
+    loaded = view.locator("img").evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth)")
+    assert len(loaded) == 2 and all(loaded), loaded
+    line = view.get_by_role("slider", name="Before/after: where the line is")
+    line.fill("20")
+    assert view.evaluate("v => v.style.getPropertyValue('--cut')") == "20%"
+    view.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "phone_390_before_after.png"))
     page.close()
 
 
