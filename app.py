@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 from PIL import Image
+from streamlit_drawable_canvas import st_canvas
 from streamlit_webrtc import WebRtcMode, webrtc_streamer  # before TensorFlow: see tests/conftest.py
 
 import nst
@@ -52,6 +53,9 @@ class Choices:
     options: tuple[tuple[str, object], ...]
     upscale: bool = False
     stroke_scale: float = 1.0
+    mask: bytes | None = None  # regional styles: PNG, white inside
+    feather: float = 0.01
+    outside: int | None = None  # built-in style outside the mask (None: the photo, or the second style image)
 
 
 def video_limits() -> tuple[float, int, int]:
@@ -141,7 +145,13 @@ def stylize_once(
     cached = result_cache().get(key)
     if cached is not None:
         return cached
+    regional = {} if choices.mask is None else {"mask": choices.mask, "feather": choices.feather}
+    if choices.mask is not None and not uses_images and choices.outside is not None:
+        preset = [preset, choices.outside]  # inside, outside
+    if choices.mask is not None and uses_images:
+        styles = styles[:2]  # inside, outside
     request = dict(
+        **regional,
         engine=engine,
         preset=None if uses_images else preset,
         strength=choices.strength / 100,
@@ -322,6 +332,7 @@ def main() -> None:
             st.warning(f"Not in use while a built-in style is chosen; pick one of these engines for them: {painters}.")
     styles = [s for s, ok in zip(styles, styles_ok, strict=True) if ok]
     gallery(content if content_ok and not video else None)
+    mask, feather, outside = regions(content if content_ok and not video else None, len(styles))
 
     st.subheader("3. Settings")
     available = [name for name in engine_names() if engine_problem(name) is None]
@@ -362,7 +373,9 @@ def main() -> None:
             st.write("Blend")
             weights = tuple(float(st.slider(name, 0, 100, 50, key=f"weight_{i}")) for i, (_, name) in enumerate(styles))
         submitted = st.form_submit_button("Stylize video" if video else "Stylize", type="primary")
-    choices = Choices(strength, size, preserve, weights, options, upscale, float(brush))
+    if mask is not None:
+        weights = None  # each region has its own style
+    choices = Choices(strength, size, preserve, weights, options, upscale, float(brush), mask, feather, outside)
 
     if video:
         if st.session_state.get("cancel_video"):
@@ -386,6 +399,51 @@ def main() -> None:
 
     if "result" in st.session_state:
         show_result(*st.session_state["result"])
+
+
+CANVAS_SIDE = 600  # px on the long side of the painting canvas
+
+
+def regions(content: bytes | None, style_count: int) -> tuple[bytes | None, float, int | None]:
+    """Regional styles: a mask painted on the photo or uploaded (white: inside), its feather, and
+    the built-in style outside; (None, ...) when off. The first style paints the inside; outside,
+    the second style image or the chosen built-in style, else the photo as it is."""
+    if content is None or remote() is not None:
+        return None, 0.01, None
+    with st.expander("Regions: paint part of the photo in another style (or keep it as the photo)"):
+        if not st.toggle("Style by region", key="regions_on"):
+            return None, 0.01, None
+        engine = st.session_state.get("engine", default_engine("images"))
+        if not engine_class(engine).paints_regions and style_count > 1:
+            st.caption(f"{engine} paints one region; the outside keeps the photo.")
+        source = st.segmented_control("Mark the region", ["Paint it", "Upload a mask"], default="Paint it",
+                                      key="region_source")  # fmt: skip
+        feather = st.slider("Soften the border (% of the picture)", 0.0, 10.0, 1.0, step=0.5, key="feather") / 100
+        outside = None
+        if engine_class(engine).takes == "builtin":
+            count = len(engine_class(engine).builtin_styles)
+            choice = st.selectbox(
+                "Outside the region", [-1, *range(count)], key="outside_style",
+                format_func=lambda i: "Keep the photo" if i < 0 else builtin_label(i),
+            )  # fmt: skip
+            outside = None if choice < 0 else int(choice)
+        else:
+            st.caption("Inside: your first style image. Outside: your second one, or the photo if there is one.")
+        if source == "Upload a mask":
+            upload = st.file_uploader("Mask (white = inside, the photo's shape)", type=UPLOAD_TYPES, key="mask_upload")
+            return (upload.getvalue() if upload is not None else None), feather, outside
+        photo = images.fit(images.load_image(content), CANVAS_SIDE)
+        width, height = photo.size
+        brush = st.slider("Brush", 5, 100, 40, key="region_brush")
+        drawn = st_canvas(
+            stroke_width=brush, stroke_color="rgba(255, 64, 160, 0.6)", background_image=photo,
+            width=width, height=height, drawing_mode="freedraw", return_image_data=True, key="region_canvas",
+        )  # fmt: skip
+        alpha = drawn.image_data[..., 3] if drawn is not None and drawn.image_data is not None else None
+        if alpha is None or not alpha.any():
+            st.caption("Paint over the part of the photo that gets the inside style.")
+            return None, feather, outside
+        return images.encode(Image.fromarray(np.where(alpha > 0, 255, 0).astype(np.uint8), "L")), feather, outside
 
 
 def option_widgets(engine: str) -> tuple[tuple[str, object], ...]:

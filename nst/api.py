@@ -16,12 +16,13 @@ from PIL import Image
 
 from nst.engines import default_engine, engine_class, engine_names, get_engine
 from nst.engines.builtin import BuiltinSpec, parse_builtin
-from nst.engines.contract import DEFAULT_SIZE, PreparedStyle, Settings, check_options, options_from
+from nst.engines.contract import DEFAULT_SIZE, PreparedStyle, Regions, Settings, check_options, options_from
 from nst.errors import OptionError
 from nst.io import images
 from nst.io.files import write_atomic
 from nst.io.sheet import labelled_grid
 from nst.ops.color import keep_colors
+from nst.ops.masks import DEFAULT_FEATHER, check_aspect, feathered, fitted, inside_outside, normalized
 from nst.ops.strokes import carry_detail, resize, stroke_factor, working_size
 from nst.runtime.progress import CancelToken, ProgressCallback, as_cancel_token, in_parts
 from nst.runtime.slots import inference_slots
@@ -81,6 +82,40 @@ def style_inputs(name: str, style: StyleInput, preset, style_weights) -> tuple[l
     return [images.load_image(s, name=label) for s, label in zip(style_list, labels, strict=True)], weights
 
 
+def region_inputs(name: str, style: StyleInput, preset) -> list[tuple[list, np.ndarray]]:
+    """Engine ``name``'s ``prepare`` inputs for each region of a mask, inside first: one style
+    (the outside keeps the photo) or two. Built-in styles: ``7``, ``[7, 19]`` or ``"7,19"``."""
+    cls = engine_class(name)
+    if cls.takes == "builtin":
+        parts = [p.strip() for p in preset.split(",")] if isinstance(preset, str) else preset
+        specs = list(parts) if isinstance(parts, (list, tuple)) else [parts]
+        regions = [parse_builtin(spec, len(cls.builtin_styles)) for spec in specs]
+    else:
+        style_list = _style_list(style)
+        if not 1 <= len(style_list) <= 2:
+            raise OptionError("a mask takes one style (inside; the photo outside) or two (inside, outside)")
+        labels = ["inside style", "outside style"][: len(style_list)]
+        regions = [
+            ([images.load_image(s, name=label)], np.ones(1, np.float32))
+            for s, label in zip(style_list, labels, strict=True)
+        ]
+    if not 1 <= len(regions) <= 2:
+        raise OptionError("a mask takes one style (inside; the photo outside) or two (inside, outside)")
+    if len(regions) == 2 and not cls.paints_regions:
+        able = ", ".join(n for n in engine_names() if engine_class(n).paints_regions)
+        raise OptionError(f"engine {name!r} cannot paint two styles by region yet; use {able}")
+    return regions
+
+
+def load_mask(mask: images.ImageSource, picture: Image.Image, feather: float) -> np.ndarray:
+    """HxW inside weights for ``picture`` from a mask image (white: inside), feathered."""
+    image = images.load_image(mask, name="mask")
+    check_aspect(image.size, picture.size)
+    width, height = picture.size
+    weights = fitted(np.asarray(image.convert("L"), np.float32) / 255.0, height, width)
+    return feathered(weights, feather)
+
+
 def prepare_style(
     style: StyleInput = None,
     *,
@@ -134,33 +169,65 @@ def _picture(content: images.ImageSource, size: int, upscale: bool = False) -> I
     return images.fit(images.load_image(content, name="content"), size, upscale=upscale)
 
 
-def _render(runner, picture: Image.Image, style, settings: Settings, progress, cancel) -> Image.Image:
+def _render(runner, picture: Image.Image, style, settings: Settings, progress, cancel, regions=None) -> Image.Image:
     try:
-        return images.from_array(render_array(runner, images.to_array(picture), style, settings, progress, cancel))
+        pixels = images.to_array(picture)
+        return images.from_array(render_array(runner, pixels, style, settings, progress, cancel, regions=regions))
     finally:
         release_memory()
 
 
 def render_array(
-    runner, pixels: np.ndarray, style: PreparedStyle, settings: Settings, progress=None, cancel=None, guide=None
+    runner,
+    pixels: np.ndarray,
+    style: PreparedStyle | None,
+    settings: Settings,
+    progress=None,
+    cancel=None,
+    guide=None,
+    regions: Regions | None = None,
 ) -> np.ndarray:
     """An engine's render of float HxWx3 ``pixels`` (already at output size), with the photo's
-    colours kept if asked; ``guide`` (a video frame's warped past) goes to engines that take it."""
+    colours kept if asked; ``guide`` (a video frame's warped past) goes to engines that take it;
+    ``regions`` (instead of ``style``) paints styles by region."""
     extra = {"guide": guide} if guide is not None and runner.takes_guide else {}
+
+    def paint(part: np.ndarray, part_progress) -> np.ndarray:
+        if regions is None:
+            return runner.render(part, style, settings, progress=part_progress, cancel=cancel, **extra)
+        return paint_regions(runner, part, regions, settings, part_progress, cancel)
+
     height, width = pixels.shape[:2]
     factor = 1.0 if runner.scales_strokes else stroke_factor(max(height, width), settings.stroke_scale)
     if factor == 1.0:
-        out = runner.render(pixels, style, settings, progress=progress, cancel=cancel, **extra)
+        out = paint(pixels, progress)
     else:  # the strokes' scale from a working-size render, the fine detail from a full-size one
         small = resize(pixels, *working_size(height, width, factor))
         share = 1.0 / (1.0 + factor * factor)  # of the pixels to paint
         brush, detail = in_parts(progress, [share, 1.0 - share], ["brush strokes", "fine detail"])
-        coarse = runner.render(small, style, settings, progress=brush, cancel=cancel)
-        fine = runner.render(pixels, style, settings, progress=detail, cancel=cancel)
-        out = carry_detail(coarse, fine)
+        out = carry_detail(paint(small, brush), paint(pixels, detail))
     if settings.preserve_color:
         out = keep_colors(out, pixels)
     return out
+
+
+def paint_regions(runner, pixels: np.ndarray, regions: Regions, settings: Settings, progress, cancel) -> np.ndarray:
+    """Styled regions painted in one pass by the engine (blended inside its network); regions
+    that keep the photo take the photo's pixels through their feathered border."""
+    height, width = pixels.shape[:2]
+    masks = np.stack([fitted(regions.masks[..., k], height, width) for k in range(len(regions.styles))], axis=-1)
+    styled = [k for k, s in enumerate(regions.styles) if s is not None]
+    if not styled:
+        return pixels
+    if len(styled) == 1:
+        out = runner.render(pixels, regions.styles[styled[0]], settings, progress=progress, cancel=cancel)
+    else:
+        styles = [regions.styles[k] for k in styled]
+        out = runner.render_regions(
+            pixels, styles, normalized(masks[..., styled]), settings, progress=progress, cancel=cancel
+        )
+    photo = np.clip(1.0 - masks[..., styled].sum(axis=-1, keepdims=True), 0.0, 1.0)
+    return out * (1.0 - photo) + pixels * photo
 
 
 def engine_choices(name: str, options: Any, engine_values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -188,6 +255,8 @@ def stylize(
     upscale: bool = False,
     preset: BuiltinSpec | None = None,
     stroke_scale: float = 1.0,
+    mask: images.ImageSource | None = None,
+    feather: float = DEFAULT_FEATHER,
     options: Any = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | Callable[[], bool] | None = None,
@@ -196,6 +265,11 @@ def stylize(
 ) -> Image.Image:
     """Stylize ``content`` with one style image or a weighted blend of several, or with
     built-in styles: ``preset=7`` or a blend ``preset="3:0.5,12:0.5"``.
+
+    With a ``mask`` (an image of the photo's shape, white inside): the first style inside and the
+    second outside (``preset="7,19"`` or ``[7, 19]``), or the photo outside when only one is
+    given; borders soften over ``feather`` times the long side. The styles meet inside the
+    network, so the border is painted in one piece.
 
     ``size`` is the long side of the result in pixels (never larger than the content unless
     ``upscale``); ``strength`` in [0, 1] fades the style in; ``preserve_color`` keeps the
@@ -212,12 +286,21 @@ def stylize(
     name = resolve_engine(engine, style, preset)
     options, config = engine_choices(name, options, engine_values)
     settings = dataclasses.replace(settings, options=options)
-    styles, weights = style_inputs(name, style, preset, style_weights)
+    if mask is not None:
+        if style_weights is not None:
+            raise OptionError("with a mask each region has one style; style weights do not apply")
+        inputs = region_inputs(name, style, preset)
+    else:
+        inputs = [style_inputs(name, style, preset, style_weights)]
     picture = _picture(content, size, upscale)
+    inside = None if mask is None else load_mask(mask, picture, feather)
     runner = get_engine(name, **config)
     with inference_slots().hold(on_queue):
-        prepared = runner.prepare(styles, weights)
-        return _render(runner, picture, prepared, settings, progress, as_cancel_token(cancel))
+        prepared = [runner.prepare(styles, weights) for styles, weights in inputs]
+        if inside is None:
+            return _render(runner, picture, prepared[0], settings, progress, as_cancel_token(cancel))
+        regions = Regions(inside_outside(inside), (*prepared, None)[:2])
+        return _render(runner, picture, None, settings, progress, as_cancel_token(cancel), regions)
 
 
 def builtin_styles() -> list[str]:

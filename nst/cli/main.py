@@ -22,6 +22,7 @@ from nst.engines import engine_class, engine_names, get_engine
 from nst.engines.contract import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, Settings, options_from
 from nst.errors import NSTError
 from nst.io import images
+from nst.ops.masks import DEFAULT_FEATHER
 from nst.ops.strokes import MAX_STROKE_SCALE, MIN_STROKE_SCALE
 from nst.runtime.progress import Cancelled, CancelToken
 from nst.service.backends import DEFAULT_QUEUE
@@ -119,6 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     stylize.add_argument("--upscale", action="store_true", help="allow a result larger than the content")
     stylize.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    stylize.add_argument(
+        "--mask", metavar="MASK",
+        help="regional styles: an image of the photo's shape, white inside; the first --style (or --preset A,B) "
+        "paints the inside, the second the outside (only one: the outside stays the photo)",
+    )  # fmt: skip
+    stylize.add_argument(
+        "--feather", type=float, default=DEFAULT_FEATHER, metavar="F",
+        help=f"with --mask: soften the border over F times the long side (default {DEFAULT_FEATHER})",
+    )  # fmt: skip
     add_engine_flags(stylize)
 
     video = commands.add_parser(
@@ -288,6 +298,8 @@ def style_choice(args: argparse.Namespace) -> tuple[str, object, dict, tuple]:
     engine = api.resolve_engine(args.engine, args.style or None, args.preset)
     options, config = engine_choices(args, engine)
     styles = [images.load_image(s, name=Path(s).name) for s in args.style or []]  # once, for every content
+    if getattr(args, "mask", None) is not None:  # regional: each style on its own
+        return engine, options, config, api.region_inputs(engine, styles or None, args.preset)
     return engine, options, config, api.style_inputs(engine, styles or None, args.preset, args.weights)
 
 
@@ -300,11 +312,23 @@ def say_if_size_kept(name: str, width: int, height: int, args: argparse.Namespac
         )
 
 
+def regional(args: argparse.Namespace, picture, engine: str, inputs, options, config: dict, mask, bar, cancel):
+    """``--mask``: the first style inside, the second (or the photo) outside (``inputs``: each
+    region's, from :func:`style_choice`)."""
+    styles = [region[0][0] for region in inputs] if engine_class(engine).takes == "images" else None
+    return api.stylize(
+        picture, styles, engine=engine, preset=args.preset, strength=args.strength, size=args.size,
+        preserve_color=args.preserve_color, upscale=args.upscale, stroke_scale=args.stroke_scale,
+        mask=mask, feather=args.feather, options=options, progress=bar, cancel=cancel, **config,
+    )  # fmt: skip
+
+
 def run_stylize(args: argparse.Namespace) -> int:
     if not 1 <= args.quality <= 100:
         raise UsageError("--quality must be from 1 to 100")
     engine, options, config, inputs = style_choice(args)
     settings = Settings(args.strength, args.size, args.preserve_color, args.upscale, options, args.stroke_scale)
+    mask = None if args.mask is None else images.load_image(args.mask, name=Path(args.mask).name)
     targets = output_paths(args.content, args.output)
     style = None
     stop = StopOnInterrupt()
@@ -314,10 +338,14 @@ def run_stylize(args: argparse.Namespace) -> int:
         try:
             picture = images.load_image(content, name=Path(content).name)  # a bad photo costs no model load
             say_if_size_kept(Path(content).name, *picture.size, args)
-            if style is None:  # the engine and the style, once, at the first photo that decodes
-                style = load_style(engine, inputs, config)
-            start = time.perf_counter()  # model loading is not the first picture's time
-            result = api.render(picture, style, settings, progress=bar, cancel=stop.token, **config)
+            if mask is not None:  # regional styles: prepared per photo (the engines cache them)
+                start = time.perf_counter()
+                result = regional(args, picture, engine, inputs, options, config, mask, bar, stop.token)
+            else:
+                if style is None:  # the engine and the style, once, at the first photo that decodes
+                    style = load_style(engine, inputs, config)
+                start = time.perf_counter()  # model loading is not the first picture's time
+                result = api.render(picture, style, settings, progress=bar, cancel=stop.token, **config)
             bar.close()
             images.save(result, target, quality=args.quality)
         except Cancelled:

@@ -187,6 +187,19 @@ class TemporalGuide:
     weight: np.ndarray
 
 
+@dataclass(frozen=True, eq=False)
+class Regions:
+    """Styles by region: ``masks`` (float HxWxK at the content's size, summing to 1 per pixel)
+    and one prepared style per region, or None where the region keeps the photo."""
+
+    masks: np.ndarray
+    styles: tuple[PreparedStyle | None, ...]
+
+    def __post_init__(self) -> None:
+        if self.masks.ndim != 3 or self.masks.shape[2] != len(self.styles) or len(self.styles) < 2:
+            raise OptionError(f"regions: masks of shape {self.masks.shape} for {len(self.styles)} styles")
+
+
 def check_prepared(style: PreparedStyle, engine: str) -> None:
     if not isinstance(style, PreparedStyle):
         raise OptionError(f"expected a PreparedStyle, got {type(style).__name__}")
@@ -214,6 +227,22 @@ class EngineBase:
     # render honours settings.stroke_scale itself (an optimizer scales its style targets); other
     # engines' results are painted at the working size and carried to the output size for them
     scales_strokes: ClassVar[bool] = False
+    # render_regions paints several styles in one pass, blended inside the network where the
+    # masks say (regional styles painted in one piece, not cut and pasted)
+    paints_regions: ClassVar[bool] = False
+
+    def render_regions(
+        self,
+        content: np.ndarray,
+        styles: Sequence[PreparedStyle],
+        masks: np.ndarray,
+        settings: Settings,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> np.ndarray:
+        """Float HxWx3 content painted with ``styles[k]`` where ``masks[..., k]`` (HxWxK, summing to 1)."""
+        raise OptionError(f"engine {self.name!r} does not paint regional styles")
 
     @classmethod
     def export_models(cls, fmt: str, float16: bool = False) -> dict[str, bytes]:

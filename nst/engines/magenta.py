@@ -51,6 +51,14 @@ class MagentaEngine(EngineBase):
         vector = sum(w * self.style_vector(s) for w, s in zip(weights, styles, strict=True))
         return PreparedStyle.of(self.name, vector=np.asarray(vector, np.float32))
 
+    paints_regions = True
+
+    def _strength(self, vector: np.ndarray, content: np.ndarray, settings: Settings) -> np.ndarray:
+        """Strength below 1 interpolates toward the content's own style vector, as in the paper."""
+        if settings.strength >= 1.0:
+            return vector
+        return settings.strength * vector + (1.0 - settings.strength) * self.style_vector(from_array(content))
+
     def render(
         self,
         content: np.ndarray,
@@ -61,8 +69,11 @@ class MagentaEngine(EngineBase):
         cancel: CancelToken | None = None,
     ) -> np.ndarray:
         check_prepared(style, self.name)
-        vector = style["vector"]
-        if settings.strength < 1.0:
-            own = self.style_vector(from_array(content))
-            vector = settings.strength * vector + (1.0 - settings.strength) * own
-        return self.runner(content, vector[None], progress, cancel)
+        return self.runner(content, self._strength(style["vector"], content, settings)[None], progress, cancel)
+
+    def render_regions(self, content, styles, masks, settings, *, progress=None, cancel=None) -> np.ndarray:
+        """Each region's style vector gives its norms' scales and shifts, blended per position."""
+        for style in styles:
+            check_prepared(style, self.name)
+        vectors = np.stack([self._strength(s["vector"], content, settings) for s in styles])
+        return self.runner(content, vectors[None], progress, cancel, masks=masks)

@@ -59,6 +59,16 @@ class PresetEngine(EngineBase):
         out = self.runner(content, style["weights"][None], progress, cancel)
         return out if settings.strength >= 1.0 else fade(out, content, settings.strength)
 
+    paints_regions = True
+
+    def render_regions(self, content, styles, masks, settings, *, progress=None, cancel=None) -> np.ndarray:
+        """Each region's style weights pick its norms' scales and shifts, blended per position."""
+        for style in styles:
+            check_prepared(style, self.name)
+        weights = np.stack([s["weights"] for s in styles])
+        out = self.runner(content, weights[None], progress, cancel, masks=masks)
+        return out if settings.strength >= 1.0 else fade(out, content, settings.strength)
+
     def render_builtins(self, content: np.ndarray) -> list[Image.Image]:
         """Every built-in style on one (small) picture, in one batched pass (galleries, sheets)."""
         pixels = np.repeat(content[None], len(NAMES), axis=0)

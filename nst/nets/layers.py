@@ -5,7 +5,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from nst.ops.moments import EPS, channel_moments  # EPS: the instance norm epsilon of every graph we port
+# EPS: the instance norm epsilon of every graph we port
+from nst.ops.moments import EPS, channel_moments, masked_moments
 
 
 class ReflectionPad(layers.Layer):
@@ -54,21 +55,61 @@ class ConditionalInstanceNorm(layers.Layer):
         return x * ops.cast(scale[:, None, None, :], x.dtype) + ops.cast(shift[:, None, None, :], x.dtype)
 
 
+class RegionWeights(layers.Layer):
+    """Regional styles' masks (N x H x W x K, summing to 1) resized to the feature map ``x``."""
+
+    def call(self, masks, x):
+        import tensorflow as tf
+
+        weights = tf.image.resize(masks, tf.shape(x)[1:3], method="bilinear", antialias=True)
+        return weights / ops.maximum(ops.sum(weights, axis=-1, keepdims=True), 1e-6)
+
+
+class RegionalMoments(layers.Layer):
+    """Per-region mean and variance (N x K x C each): each region normalized by its own features."""
+
+    def call(self, x, weights):
+        return masked_moments(x, weights)
+
+
+class RegionalInstanceNorm(layers.Layer):
+    """Each region's conditional instance norm (its statistics, its style's scale and shift; all
+    N x K x C), blended per position by the region weights (Dumoulin et al. 2017, spatial blending)."""
+
+    def call(self, x, weights, gamma, beta, mean, var):
+        scale = ops.rsqrt(var + EPS) * gamma
+        shift = beta - mean * scale
+        scale_map = ops.einsum("nhwk,nkc->nhwc", weights, scale)
+        shift_map = ops.einsum("nhwk,nkc->nhwc", weights, shift)
+        return x * ops.cast(scale_map, x.dtype) + ops.cast(shift_map, x.dtype)
+
+
 class NormPlan:
     """Where each conditional instance norm gets its statistics, for one model being built.
 
     ``measure``: from its own input (ordinary inference). ``report``: the same, and the model
     outputs every norm's statistics. ``given``: from extra model inputs (tiled inference).
+    A mode ending in ``+regions`` builds the regional variant: the style input holds one row per
+    region and a masks input (N x H x W x K) says where each region is; every norm then normalizes
+    each region by its own statistics with its own style's scale and shift.
     """
 
     def __init__(self, mode: str = "measure"):
-        if mode not in ("measure", "report", "given"):
+        base, _, extra = mode.partition("+")
+        if base not in ("measure", "report", "given") or extra not in ("", "regions"):
             raise ValueError(f"unknown norm plan {mode!r}")
-        self.mode = mode
+        self.mode = base
+        self.masks = keras.Input((None, None, None), name="region_masks") if extra else None
         self.stat_inputs: list = []
         self.stat_outputs: list = []
 
+    def condition(self, dim: int, name: str):
+        """The style input: one row of ``dim`` numbers per image, or per region."""
+        return keras.Input((None, dim) if self.masks is not None else (dim,), name=name)
+
     def __call__(self, x, gamma, beta, name: str):
+        if self.masks is not None:
+            return self._regional(x, gamma, beta, name)
         if self.mode == "given":
             channels = x.shape[-1]
             mean = keras.Input((channels,), name=f"{name}_mean")
@@ -80,7 +121,21 @@ class NormPlan:
                 self.stat_outputs += [mean, var]
         return ConditionalInstanceNorm(name=name)(x, gamma, beta, mean, var)
 
+    def _regional(self, x, gamma, beta, name: str):
+        weights = RegionWeights(name=f"{name}_weights")(self.masks, x)
+        if self.mode == "given":
+            channels = x.shape[-1]
+            mean = keras.Input((None, channels), name=f"{name}_mean")
+            var = keras.Input((None, channels), name=f"{name}_var")
+            self.stat_inputs += [mean, var]
+        else:
+            mean, var = RegionalMoments(name=f"{name}_moments")(x, weights)
+            if self.mode == "report":
+                self.stat_outputs += [mean, var]
+        return RegionalInstanceNorm(name=name)(x, weights, gamma, beta, mean, var)
+
     def model(self, inputs: list, output, name: str) -> keras.Model:
+        inputs = inputs + ([self.masks] if self.masks is not None else [])
         if self.mode == "report":
             return keras.Model(inputs, self.stat_outputs, name=f"{name}_stats")
         return keras.Model(inputs + self.stat_inputs, output, name=name)

@@ -118,7 +118,8 @@ def build_transformer(
 
     ``precision="bfloat16"`` runs the convolutions in bfloat16 (oneDNN AMX on CPUs that have
     it); normalization statistics and the output stay float32. ``norms`` is a
-    :class:`~nst.nets.layers.NormPlan` mode (``report``/``given`` serve tiled inference).
+    :class:`~nst.nets.layers.NormPlan` mode (``report``/``given`` serve tiled inference,
+    ``+regions`` regional styles).
     """
     import keras
     from keras import layers
@@ -129,7 +130,7 @@ def build_transformer(
     plan = NormPlan(norms)
     convs = convs if convs is not None else read_convs("arbitrary_transform.onnx")
     content = keras.Input((None, None, 3), name="content_image")
-    style = keras.Input((STYLE_DIM,), name="style_vector")
+    style = plan.condition(STYLE_DIM, "style_vector")
 
     def padded_conv(x, scope, activation=None):
         k = convs[scope].kernel.shape[0]

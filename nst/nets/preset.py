@@ -41,7 +41,7 @@ def build_preset_transformer(precision: str = "float32", norms: str = "measure",
     plan = NormPlan(norms)
     convs, tables = weights or read_weights()
     content = keras.Input((None, None, 3), name="content_image")
-    style = keras.Input((NUM_STYLES,), name="style_weights")
+    style = plan.condition(NUM_STYLES, "style_weights")
 
     def block(x, name: str, activation: str | None, upsample: int = 1):
         w = convs[f"{name}.w"]

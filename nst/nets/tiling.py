@@ -133,10 +133,13 @@ class TiledRunner:
             [np.asarray(o, np.float32) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out, np.float32)
         )
 
-    def batch(self, pixels: np.ndarray, condition: np.ndarray) -> np.ndarray:
-        """One full pass over a batch NxHxWx3 (small images: galleries)."""
+    def batch(self, pixels: np.ndarray, condition: np.ndarray, masks: np.ndarray | None = None) -> np.ndarray:
+        """One full pass over a batch NxHxWx3 (small images: galleries); ``masks`` NxHxWxK for
+        regional styles (``condition`` then NxKxD)."""
         h, w = pixels.shape[1:3]
-        return self._call("measure", [padded4(pixels), condition.astype(np.float32)])[:, :h, :w]
+        regions = [] if masks is None else [padded4(masks.astype(np.float32))]
+        mode = "measure" if masks is None else "measure+regions"
+        return self._call(mode, [padded4(pixels), condition.astype(np.float32), *regions])[:, :h, :w]
 
     def __call__(
         self,
@@ -144,20 +147,28 @@ class TiledRunner:
         condition: np.ndarray,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        masks: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Stylize one HxWx3 float image; ``condition`` is the 1xD style input."""
+        """Stylize one HxWx3 float image; ``condition`` is the 1xD style input, or 1xKxD with
+        ``masks`` (HxWxK, summing to 1) for K regional styles."""
         height, width = pixels.shape[:2]
         condition = condition.astype(np.float32)
         check_cancel(cancel)
         if not self.tiling.needed(height, width):
-            out = self.batch(pixels[None], condition)[0]
+            out = self.batch(pixels[None], condition, None if masks is None else masks[None])[0]
             Reporter(progress, 1, "tile")(1)
             return out
-        probe = downscaled(pixels, self.tiling.stats_pixels)
-        stats = self._call("report", [padded4(probe[None]), condition])
+        suffix = "" if masks is None else "+regions"
+        both = pixels if masks is None else np.concatenate([pixels, masks.astype(np.float32)], axis=-1)
+
+        def inputs(part: np.ndarray) -> list[np.ndarray]:  # pixels and masks cropped or scaled alike
+            padded = padded4(part[None])
+            return [padded[..., :3], condition] + ([] if masks is None else [padded[..., 3:]])
+
+        stats = self._call("report" + suffix, inputs(downscaled(both, self.tiling.stats_pixels)))
 
         def run_tile(tile: np.ndarray) -> np.ndarray:
             h, w = tile.shape[:2]
-            return self._call("given", [padded4(tile[None]), condition, *stats])[0, :h, :w]
+            return self._call("given" + suffix, [*inputs(tile), *stats])[0, :h, :w]
 
-        return tiled_apply(pixels, run_tile, self.tiling, progress, cancel)
+        return tiled_apply(both, run_tile, self.tiling, progress, cancel)

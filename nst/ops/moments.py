@@ -27,3 +27,17 @@ def calc_mean_std(features, eps: float = EPS, fast: bool = False, keepdims: bool
 
     mean, var = channel_moments(features, fast=fast, keepdims=keepdims)
     return mean, ops.sqrt(var + eps)
+
+
+def masked_moments(features, weights):
+    """(mean, variance) per image, region and channel, float32 (N, K, C each): ``features``
+    N x H x W x C weighted by ``weights`` N x H x W x K (a region's mask at the features' size),
+    the statistics of each region alone (Huang & Belongie 2017, spatial control)."""
+    from keras import ops
+
+    x = ops.cast(features, "float32")
+    w = ops.cast(weights, "float32")
+    total = ops.maximum(ops.sum(w, axis=[1, 2]), 1e-6)[..., None]  # N x K x 1
+    mean = ops.einsum("nhwk,nhwc->nkc", w, x) / total
+    square = ops.einsum("nhwk,nhwc->nkc", w, x * x) / total
+    return mean, ops.maximum(square - mean * mean, 0.0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -98,6 +99,37 @@ def test_an_iphone_heic_photo_is_stylized(server, browser, files, tmp_path):
     upload(page, STYLES, files / "painting.png")
     page.get_by_text("beach.heic (220x165 shown)").wait_for(timeout=30_000)
     assert stylize_and_download(page, tmp_path).size == (400, 300)
+    page.close()
+
+
+def test_a_painted_region_gets_the_style_and_the_rest_stays_the_photo(server, browser, files, tmp_path):
+    from playwright.sync_api import expect
+
+    page = open_app(browser, server)
+    upload(page, PHOTO, files / "beach.jpg")
+    upload(page, STYLES, files / "painting.png")
+    page.get_by_text("Regions: paint part of the photo").click()
+    page.get_by_text("Style by region").click()
+    canvas = page.locator(".st-key-region_canvas canvas").last
+    expect(canvas).to_be_visible(timeout=30_000)
+    box = canvas.bounding_box()
+    for row in range(8):  # paint the left half of the photo
+        y = box["y"] + box["height"] * (0.05 + row * 0.12)
+        page.mouse.move(box["x"] + 5, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.45, y, steps=8)
+        page.mouse.up()
+    page.wait_for_timeout(800)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "region_painted.png"), full_page=True)
+    result = np.asarray(stylize_and_download(page, tmp_path).convert("RGB"), np.float32)
+    photo = np.asarray(Image.open(files / "beach.jpg").convert("RGB"), np.float32)
+    width = photo.shape[1]
+    left = np.abs(result - photo)[:, : int(width * 0.35)].mean()
+    right = np.abs(result - photo)[:, int(width * 0.6) :].mean()
+    assert left > 25 and right < 4, (left, right)  # painted inside; the photo outside
+    page.screenshot(path=str(SHOTS / "region_result.png"), full_page=True)
     page.close()
 
 
