@@ -29,20 +29,22 @@ from nst.nets.vgg import build_vgg_encoder, content_loss, style_loss
 STRENGTHS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
-def curve(engine: str, pairs, vgg) -> tuple[np.ndarray, np.ndarray, float]:
-    """(style loss per strength, content loss per strength, median seconds per picture), means over pairs."""
+def curve(engine: str, pairs, vgg, config: dict | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """(style loss per strength, content loss per strength, median seconds per picture), means over
+    pairs; ``config``: the engine's own settings (e.g. a decoder to try before shipping it)."""
+    config = config or {}
     styles = np.zeros((len(pairs), len(STRENGTHS)))
     contents = np.zeros_like(styles)
     seconds = []
     for i, (content_path, style_path) in enumerate(pairs):
         content = fit(nst.load_image(content_path), OUTPUT_SIDE, upscale=True)
         style = fit(nst.load_image(style_path), OUTPUT_SIDE)
-        prepared = nst.prepare_style(style, engine=engine)
+        prepared = nst.prepare_style(style, engine=engine, **config)
         f_content = vgg(to_array(content)[None])
         f_style = vgg(to_array(style)[None])
         for j, strength in enumerate(STRENGTHS):
             start = time.perf_counter()
-            out = nst.render(content, prepared, Settings(strength=strength, size=OUTPUT_SIDE, upscale=True))
+            out = nst.render(content, prepared, Settings(strength=strength, size=OUTPUT_SIDE, upscale=True), **config)
             seconds.append(time.perf_counter() - start)
             if out.size != content.size:
                 out = out.resize(content.size, Image.LANCZOS)
@@ -88,19 +90,24 @@ def main() -> None:
     parser = pair_arguments(["magenta", "adain"], 40)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS-curve.md")
     parser.add_argument("--plot", type=Path, default=ROOT / "benchmarks" / "curve.png")
+    parser.add_argument(
+        "--decoder", type=Path, help="adain: these decoder weights (from nst train), not the shipped ones"
+    )
     args = parser.parse_args()
     vgg = build_vgg_encoder(args.vgg)
     pairs = validation_pairs(args.data, args.pairs)
     curves = {}
     for engine in args.engines:
-        curves[engine] = curve(engine, pairs, vgg)
+        config = {"decoder": str(args.decoder)} if engine == "adain" and args.decoder else {}
+        curves[engine] = curve(engine, pairs, vgg, config)
         print(engine, " ".join(f"{s:.3f}/{c:.3f}" for s, c in zip(*curves[engine][:2], strict=True)), flush=True)
     reference = args.engines[0]
     lines = [
         "# Style/content curves (issue 19)",
         "",
         f"Command: `python -m benchmarks.curve --data DATA --vgg VGG_NPZ --pairs {args.pairs} "
-        f"--engines {' '.join(args.engines)}` ({time.strftime('%Y-%m-%d')}, 2-core machine). "
+        f"--engines {' '.join(args.engines)}{' --decoder ' + args.decoder.name if args.decoder else ''}` "
+        f"({time.strftime('%Y-%m-%d')}, 2-core machine). "
         f"{len(pairs)} validation pairs, 512 px, the metric of `benchmarks/quality.py`; plot: `benchmarks/curve.png`.",
         "",
         "| engine | strength | style loss | content loss |",
