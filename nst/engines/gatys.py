@@ -68,6 +68,20 @@ def gram(features):
     return tf.matmul(flat, flat, transpose_a=True) / tf.cast(shape[1] * shape[2], features.dtype)
 
 
+def masked_gram(features, regions):
+    """One Gram matrix per region (batch, K, C, C): channel correlations averaged over the region's
+    positions, weighted by its mask resized to the features (Gatys et al. 2017, spatial control)."""
+    import tensorflow as tf
+
+    shape = tf.shape(features)
+    weights = tf.image.resize(regions, shape[1:3], method="bilinear", antialias=True)
+    flat = tf.reshape(features, (shape[0], -1, shape[3]))
+    flat_weights = tf.reshape(weights, (shape[0], -1, tf.shape(weights)[3]))
+    weighted = tf.einsum("npk,npc->nkpc", flat_weights, flat)
+    total = tf.maximum(tf.reduce_sum(flat_weights, axis=1), 1e-6)[:, :, None, None]
+    return tf.einsum("nkpc,npd->nkcd", weighted, flat) / total
+
+
 def stage_sides(side: int, coarse_to_fine: bool) -> list[int]:
     """Long sides to optimize at, coarse to fine (e.g. 2048 -> 512, 1024, 2048)."""
     sides = [side]
@@ -110,12 +124,14 @@ class GatysEngine(EngineBase):
         model = self.features.model
 
         @tf.function(reduce_retracing=True)
-        def losses(image, content_target, style_targets, weights, prior, trust):
+        def losses(image, content_target, style_targets, weights, prior, trust, regions=None):
             feats = model(image, training=False)
             content = tf.reduce_sum(tf.square(feats[0] - content_target)) / tf.reduce_sum(tf.square(content_target))
+            # regional styles: each region's Gram matrix against its own style's (targets N x K x C x C)
+            grams = gram if regions is None else (lambda f: masked_gram(f, regions))
             style = tf.add_n(
                 [
-                    tf.reduce_sum(tf.square(gram(f) - t)) / tf.reduce_sum(tf.square(t))
+                    tf.reduce_sum(tf.square(grams(f) - t)) / tf.reduce_sum(tf.square(t))
                     for f, t in zip([image, *feats[1:]], style_targets, strict=True)
                 ]
             ) / len(style_targets)
@@ -130,15 +146,16 @@ class GatysEngine(EngineBase):
             return total, content, style, tv
 
         @tf.function(reduce_retracing=True)
-        def value_and_grad(image, content_target, style_targets, weights, prior, trust):
+        def value_and_grad(image, content_target, style_targets, weights, prior, trust, regions=None):
             with tf.GradientTape() as tape:
                 tape.watch(image)
-                total, content, style, tv = losses(image, content_target, style_targets, weights, prior, trust)
+                total, content, style, tv = losses(image, content_target, style_targets, weights, prior, trust, regions)
             return total, content, style, tv, tape.gradient(total, image)
 
         self._value_and_grad = value_and_grad
         self._model = model
         self._prior = None  # the temporal loss's (target, trust) for the stage being optimized
+        self._regions = None  # regional styles: the masks at the stage's size (1 x H x W x K), or None
 
     def prepare(self, styles: list[Image.Image], weights: np.ndarray) -> PreparedStyle:
         arrays = {"weights": np.asarray(weights, np.float32)}
@@ -148,13 +165,23 @@ class GatysEngine(EngineBase):
             arrays[f"style{i}"] = np.asarray(small, np.uint8)
         return PreparedStyle.of(self.name, **arrays)
 
-    def _targets(self, content: np.ndarray, style: PreparedStyle, side: int, stroke_scale: float):
-        """Content features and blended Gram targets for a stage of long side ``side``. Past the
-        brush size's working side the style image is seen proportionally larger, so strokes
-        keep their size relative to the picture (what the feed-forward engines get from
-        painting at a working size)."""
+    def _targets(self, content: np.ndarray, styles: list[PreparedStyle], side: int, stroke_scale: float):
+        """Content features and Gram targets for a stage of long side ``side``: one style's
+        (1 x C x C per layer), or one per region (1 x K x C x C)."""
         tf = self._tf
         content_target = self._model(content[None], training=False)[0]
+        per_style = [self._style_grams(style, side, stroke_scale) for style in styles]
+        if len(styles) == 1:
+            return tf.constant(content_target), [tf.constant(g) for g in per_style[0]]
+        layers = zip(*per_style, strict=True)
+        return tf.constant(content_target), [tf.constant(np.stack([g[0] for g in grams])[None]) for grams in layers]
+
+    def _style_grams(self, style: PreparedStyle, side: int, stroke_scale: float) -> list[np.ndarray]:
+        """A style's blended Gram matrices (1 x C x C per layer) for a stage of long side ``side``.
+        Past the brush size's working side the style image is seen proportionally larger, so
+        strokes keep their size relative to the picture (what the feed-forward engines get from
+        painting at a working size)."""
+        tf = self._tf
         factor = stroke_factor(side, stroke_scale)
         grams = None
         for i, weight in enumerate(style["weights"]):
@@ -167,7 +194,7 @@ class GatysEngine(EngineBase):
             feats = [tf.constant(pixels), *self._model(pixels, training=False)[1:]]
             layer_grams = [float(weight) * gram(f) for f in feats]
             grams = layer_grams if grams is None else [g + h for g, h in zip(grams, layer_grams, strict=True)]
-        return tf.constant(content_target), [tf.constant(g) for g in grams]
+        return [np.asarray(g, np.float32) for g in grams]
 
     def render(
         self,
@@ -182,7 +209,17 @@ class GatysEngine(EngineBase):
         """Optimize; a cancelled token ends early, keeping the best image so far. With a ``guide``
         (a video frame) it starts from the warped previous result at full size and is pulled
         toward it where the flow is trusted (Ruder et al. 2016)."""
-        check_prepared(style, self.name)
+        return self._optimize(content, [style], None, settings, progress, cancel, guide)
+
+    paints_regions = True
+
+    def render_regions(self, content, styles, masks, settings, *, progress=None, cancel=None) -> np.ndarray:
+        """Each region's Gram matrices matched to its own style's, in one optimization."""
+        return self._optimize(content, list(styles), masks, settings, progress, cancel, None)
+
+    def _optimize(self, content, styles, masks, settings, progress, cancel, guide) -> np.ndarray:
+        for style in styles:
+            check_prepared(style, self.name)
         options = check_options(GatysOptions, settings.options, self.name)
         height, width = content.shape[:2]
         sides = stage_sides(max(height, width), options.coarse_to_fine and guide is None)
@@ -208,8 +245,9 @@ class GatysEngine(EngineBase):
                     image = target.copy() if options.init == "content" else rng.random(target.shape, np.float32)
                 else:
                     image = to_array(from_array(image).resize(size, Image.BICUBIC))
-                content_target, style_targets = self._targets(target, style, side, settings.stroke_scale)
+                content_target, style_targets = self._targets(target, styles, side, settings.stroke_scale)
                 self._prior = self._temporal_target(guide, image.shape)  # for _evaluate, under the lock
+                self._regions = None if masks is None else self._tf.constant(masks[None], self._tf.float32)
                 stage = f"{size[0]}x{size[1]}"
 
                 def report(iteration, losses, preview, stage=stage):
@@ -239,8 +277,9 @@ class GatysEngine(EngineBase):
         tf = self._tf
         prior, trust = self._prior
         total, content, style, tv, grad = self._value_and_grad(
-            tf.constant(image[None]), content_target, style_targets, tf.constant(loss_weights), prior, trust
-        )
+            tf.constant(image[None]), content_target, style_targets, tf.constant(loss_weights), prior, trust,
+            self._regions,
+        )  # fmt: skip
         return float(total), (float(content), float(style), float(tv)), np.asarray(grad)[0]
 
     def _lbfgs(self, image, content_target, style_targets, loss_weights, budget, settings, report, should_stop, offset):
