@@ -401,7 +401,7 @@ def main() -> None:
         show_result(*st.session_state["result"])
 
 
-CANVAS_SIDE = 600  # px on the long side of the painting canvas
+CANVAS_WIDTHS = [340, 480, 640]  # px; the smallest fits a phone's screen (a wider canvas would scroll there)
 
 
 def regions(content: bytes | None, style_count: int) -> tuple[bytes | None, float, int | None]:
@@ -432,9 +432,15 @@ def regions(content: bytes | None, style_count: int) -> tuple[bytes | None, floa
         if source == "Upload a mask":
             upload = st.file_uploader("Mask (white = inside, the photo's shape)", type=UPLOAD_TYPES, key="mask_upload")
             return (upload.getvalue() if upload is not None else None), feather, outside
-        photo = images.fit(images.load_image(content), CANVAS_SIDE)
+        canvas = st.select_slider(
+            "Canvas width (px)", CANVAS_WIDTHS, value=CANVAS_WIDTHS[0], key="canvas_width",
+            help="340 fits a phone; wider canvases are easier to paint on a large screen.",
+        )  # fmt: skip
+        photo = images.load_image(content)
+        original_size = photo.size
+        photo = photo.resize((canvas, max(16, round(photo.height * canvas / photo.width))), Image.LANCZOS)
         width, height = photo.size
-        brush = st.slider("Brush", 5, 100, 40, key="region_brush")
+        brush = st.slider("Brush", 5, 100, 25, key="region_brush")
         drawn = st_canvas(
             stroke_width=brush, stroke_color="rgba(255, 64, 160, 0.6)", background_image=photo,
             width=width, height=height, drawing_mode="freedraw", return_image_data=True, key="region_canvas",
@@ -443,7 +449,9 @@ def regions(content: bytes | None, style_count: int) -> tuple[bytes | None, floa
         if alpha is None or not alpha.any():
             st.caption("Paint over the part of the photo that gets the inside style.")
             return None, feather, outside
-        return images.encode(Image.fromarray(np.where(alpha > 0, 255, 0).astype(np.uint8), "L")), feather, outside
+        painted = Image.fromarray(np.where(alpha > 0, 255, 0).astype(np.uint8), "L")
+        # at the photo's own size, so the canvas's rounding never changes the shape
+        return images.encode(painted.resize(original_size, Image.BILINEAR)), feather, outside
 
 
 def option_widgets(engine: str) -> tuple[tuple[str, object], ...]:
