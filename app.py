@@ -31,6 +31,7 @@ from nst.engines import default_engine, engine_class, engine_names, unavailable_
 from nst.io import images
 from nst.io.examples import example_painting, example_photo
 from nst.live import DEFAULT_SIDE, ICE_ENV, LiveStylizer, ice_servers, warm_up
+from nst.ops.masks import DEFAULT_FEATHER
 from nst.runtime.cache import LRUCache
 from nst.service.client import SERVER_ENV, RemoteService
 
@@ -54,7 +55,7 @@ class Choices:
     upscale: bool = False
     stroke_scale: float = 1.0
     mask: bytes | None = None  # regional styles: PNG, white inside
-    feather: float = 0.01
+    feather: float = DEFAULT_FEATHER
     outside: int | None = None  # built-in style outside the mask (None: the photo, or the second style image)
 
 
@@ -409,16 +410,19 @@ def regions(content: bytes | None, style_count: int) -> tuple[bytes | None, floa
     the built-in style outside; (None, ...) when off. The first style paints the inside; outside,
     the second style image or the chosen built-in style, else the photo as it is."""
     if content is None or remote() is not None:
-        return None, 0.01, None
+        return None, DEFAULT_FEATHER, None
     with st.expander("Regions: paint part of the photo in another style (or keep it as the photo)"):
         if not st.toggle("Style by region", key="regions_on"):
-            return None, 0.01, None
+            return None, DEFAULT_FEATHER, None
         engine = st.session_state.get("engine", default_engine("images"))
         if not engine_class(engine).paints_regions and style_count > 1:
             st.caption(f"{engine} paints one region; the outside keeps the photo.")
         source = st.segmented_control("Mark the region", ["Paint it", "Upload a mask"], default="Paint it",
                                       key="region_source")  # fmt: skip
-        feather = st.slider("Soften the border (% of the picture)", 0.0, 10.0, 1.0, step=0.5, key="feather") / 100
+        feather = (
+            st.slider("Soften the border (% of the picture)", 0.0, 10.0, DEFAULT_FEATHER * 100, step=0.5, key="feather")
+            / 100
+        )
         outside = None
         if engine_class(engine).takes == "builtin":
             count = len(engine_class(engine).builtin_styles)

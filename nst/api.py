@@ -16,7 +16,15 @@ from PIL import Image
 
 from nst.engines import default_engine, engine_class, engine_names, get_engine
 from nst.engines.builtin import BuiltinSpec, parse_builtin
-from nst.engines.contract import DEFAULT_SIZE, PreparedStyle, Regions, Settings, check_options, options_from
+from nst.engines.contract import (
+    DEFAULT_SIZE,
+    PreparedStyle,
+    Regions,
+    Settings,
+    check_options,
+    check_prepared,
+    options_from,
+)
 from nst.errors import OptionError
 from nst.io import images
 from nst.io.files import write_atomic
@@ -89,22 +97,17 @@ def region_inputs(name: str, style: StyleInput, preset) -> list[tuple[list, np.n
     if cls.takes == "builtin":
         parts = [p.strip() for p in preset.split(",")] if isinstance(preset, str) else preset
         specs = list(parts) if isinstance(parts, (list, tuple)) else [parts]
-        regions = [parse_builtin(spec, len(cls.builtin_styles)) for spec in specs]
     else:
-        style_list = _style_list(style)
-        if not 1 <= len(style_list) <= 2:
-            raise OptionError("a mask takes one style (inside; the photo outside) or two (inside, outside)")
-        labels = ["inside style", "outside style"][: len(style_list)]
-        regions = [
-            ([images.load_image(s, name=label)], np.ones(1, np.float32))
-            for s, label in zip(style_list, labels, strict=True)
-        ]
-    if not 1 <= len(regions) <= 2:
+        specs = _style_list(style)
+    if not 1 <= len(specs) <= 2:
         raise OptionError("a mask takes one style (inside; the photo outside) or two (inside, outside)")
-    if len(regions) == 2 and not cls.paints_regions:
+    if len(specs) == 2 and not cls.paints_regions:
         able = ", ".join(n for n in engine_names() if engine_class(n).paints_regions)
         raise OptionError(f"engine {name!r} cannot paint two styles by region yet; use {able}")
-    return regions
+    if cls.takes == "builtin":
+        return [parse_builtin(spec, len(cls.builtin_styles)) for spec in specs]
+    labels = ["inside style", "outside style"][: len(specs)]
+    return [([images.load_image(s, name=n)], np.ones(1, np.float32)) for s, n in zip(specs, labels, strict=True)]
 
 
 def load_mask(mask: images.ImageSource, picture: Image.Image, feather: float) -> np.ndarray:
@@ -114,6 +117,11 @@ def load_mask(mask: images.ImageSource, picture: Image.Image, feather: float) ->
     width, height = picture.size
     weights = fitted(np.asarray(image.convert("L"), np.float32) / 255.0, height, width)
     return feathered(weights, feather)
+
+
+def _regions(inside: np.ndarray | None, styles: Sequence[PreparedStyle | None]) -> Regions | None:
+    """Inside weights and (inside style, outside style or None for the photo) as regions; None without a mask."""
+    return None if inside is None else Regions(inside_outside(inside), (*styles, None)[:2])
 
 
 def prepare_style(
@@ -147,21 +155,30 @@ def render(
     style: PreparedStyle,
     settings: Settings | None = None,
     *,
+    mask: images.ImageSource | None = None,
+    feather: float = DEFAULT_FEATHER,
+    outside: PreparedStyle | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | Callable[[], bool] | None = None,
     on_queue: Callable[[int], None] | None = None,
     **config: Any,
 ) -> Image.Image:
     """``content`` painted in a prepared style: fitted to ``settings.size``, rendered by the
-    style's engine in an inference slot, and with the photo's colours kept if asked."""
+    style's engine in an inference slot, and with the photo's colours kept if asked. With a
+    ``mask`` (see :func:`stylize`): ``style`` inside, and ``outside`` (prepared for the same
+    engine) or the photo outside."""
     if not isinstance(style, PreparedStyle):
         raise OptionError(f"expected a PreparedStyle, got {type(style).__name__}")
+    if outside is not None:
+        check_prepared(outside, style.engine)
     settings = settings or Settings()
     runner = get_engine(style.engine, **config)
     settings = dataclasses.replace(settings, options=check_options(runner.options_type, settings.options, style.engine))
     picture = _picture(content, settings.size, settings.upscale)
+    regions = _regions(None if mask is None else load_mask(mask, picture, feather), [style, outside])
     with inference_slots().hold(on_queue):
-        return _render(runner, picture, style, settings, progress, as_cancel_token(cancel))
+        painted = None if regions is not None else style
+        return _render(runner, picture, painted, settings, progress, as_cancel_token(cancel), regions)
 
 
 def _picture(content: images.ImageSource, size: int, upscale: bool = False) -> Image.Image:
@@ -297,10 +314,9 @@ def stylize(
     runner = get_engine(name, **config)
     with inference_slots().hold(on_queue):
         prepared = [runner.prepare(styles, weights) for styles, weights in inputs]
-        if inside is None:
-            return _render(runner, picture, prepared[0], settings, progress, as_cancel_token(cancel))
-        regions = Regions(inside_outside(inside), (*prepared, None)[:2])
-        return _render(runner, picture, None, settings, progress, as_cancel_token(cancel), regions)
+        regions = _regions(inside, prepared)
+        painted = None if regions is not None else prepared[0]
+        return _render(runner, picture, painted, settings, progress, as_cancel_token(cancel), regions)
 
 
 def builtin_styles() -> list[str]:

@@ -312,17 +312,6 @@ def say_if_size_kept(name: str, width: int, height: int, args: argparse.Namespac
         )
 
 
-def regional(args: argparse.Namespace, picture, engine: str, inputs, options, config: dict, mask, bar, cancel):
-    """``--mask``: the first style inside, the second (or the photo) outside (``inputs``: each
-    region's, from :func:`style_choice`)."""
-    styles = [region[0][0] for region in inputs] if engine_class(engine).takes == "images" else None
-    return api.stylize(
-        picture, styles, engine=engine, preset=args.preset, strength=args.strength, size=args.size,
-        preserve_color=args.preserve_color, upscale=args.upscale, stroke_scale=args.stroke_scale,
-        mask=mask, feather=args.feather, options=options, progress=bar, cancel=cancel, **config,
-    )  # fmt: skip
-
-
 def run_stylize(args: argparse.Namespace) -> int:
     if not 1 <= args.quality <= 100:
         raise UsageError("--quality must be from 1 to 100")
@@ -338,14 +327,15 @@ def run_stylize(args: argparse.Namespace) -> int:
         try:
             picture = images.load_image(content, name=Path(content).name)  # a bad photo costs no model load
             say_if_size_kept(Path(content).name, *picture.size, args)
-            if mask is not None:  # regional styles: prepared per photo (the engines cache them)
-                start = time.perf_counter()
-                result = regional(args, picture, engine, inputs, options, config, mask, bar, stop.token)
-            else:
-                if style is None:  # the engine and the style, once, at the first photo that decodes
-                    style = load_style(engine, inputs, config)
-                start = time.perf_counter()  # model loading is not the first picture's time
-                result = api.render(picture, style, settings, progress=bar, cancel=stop.token, **config)
+            if style is None:  # the engine and the style(s), once, at the first photo that decodes
+                regions = inputs if mask is not None else [inputs]  # a mask: inside, outside
+                style = [load_style(engine, regions[0], config)]
+                style += [api.prepare_inputs(engine, *region, **config) for region in regions[1:]]
+            start = time.perf_counter()  # model loading is not the first picture's time
+            result = api.render(
+                picture, style[0], settings, mask=mask, feather=args.feather, outside=(style + [None])[1],
+                progress=bar, cancel=stop.token, **config,
+            )  # fmt: skip
             bar.close()
             images.save(result, target, quality=args.quality)
         except Cancelled:
