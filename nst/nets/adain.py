@@ -10,6 +10,7 @@ output loses the period-4 grid and the edge colours it learned to draw (nst.ops.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +86,9 @@ def encode(encoder, images) -> list:
     return list(out) if isinstance(out, list | tuple) else [out]
 
 
-def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32", reflect_everywhere: bool = False):
+def build_decoder(
+    cut: str = DEFAULT_CUT, precision: str = "float32", reflect_everywhere: bool = False, spatial_code: bool = False
+):
     """Features at each level of the cut (a list, finest first) to an RGB image (linear output;
     callers clip to [0, 1] and crop the mirrored border).
 
@@ -98,6 +101,8 @@ def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32", reflect_ev
     AdaIN sets the features' statistics, the code lets the style choose how the coarse
     structure is drawn, at 1/8 size where it costs next to nothing. Padding: reflection, except
     at ``ZERO_PAD_LEVEL`` and finer unless ``reflect_everywhere`` (the same picture inside the border).
+    ``spatial_code``: the code is a map at the 1/8 features' size (regional styles: each region's
+    code where its mask is), the same weights applied at every position.
     """
     import keras
     from keras import layers
@@ -108,7 +113,8 @@ def build_decoder(cut: str = DEFAULT_CUT, precision: str = "float32", reflect_ev
     dtype = conv_policy(precision)
     inputs = [keras.Input((None, None, LEVELS[name][0]), name=f"features{i}") for i, name in enumerate(CUTS[cut])]
     if cut in CODED_CUTS:
-        code = keras.Input((2 * LEVELS[CUTS[cut][-1]][0],), name="style_code")
+        code_width = 2 * LEVELS[CUTS[cut][-1]][0]
+        code = keras.Input((None, None, code_width) if spatial_code else (code_width,), name="style_code")
         hidden = layers.Dense(CODE_WIDTH, activation="relu", name="film0")(code)
         film = layers.Dense(2 * CONTEXT_WIDTH, kernel_initializer="zeros", name="film1")(hidden)
 
@@ -224,6 +230,24 @@ class AdaINNetwork:
         self.coded = self.cut in CODED_CUTS
         self.encoder = build_encoder(self.cut)
         self.level_channels = [LEVELS[name][0] for name in CUTS[self.cut]]
+        self._regional_decoder = None
+        self._lock = threading.Lock()
+
+    @property
+    def regional_decoder(self):
+        """The decoder with its style code taken per position (regional styles), sharing the
+        trained weights; built on first use, eagerly even inside a traced function (variables
+        created and assigned in a trace would not hold the trained weights)."""
+        import tensorflow as tf
+
+        with self._lock, tf.init_scope():
+            if self._regional_decoder is None:
+                decoder = build_decoder(self.cut, self.precision, spatial_code=True)
+                trained = {w.path: w for w in self.decoder.weights}
+                for w in decoder.weights:
+                    w.assign(trained[w.path])
+                self._regional_decoder = decoder
+            return self._regional_decoder
 
     def padded(self, images):
         """Mirrored context of ``BORDER`` px around NHWC images, sides then a multiple of the stride:
@@ -309,3 +333,91 @@ class AdaINNetwork:
         out = self.decoded(features, level_statistics(features), style, 1.0, height, width)
         transform = self.color_plan(out, None, style, 1.0)
         return fade(self.finish(out, transform, style, 1.0)[0], content, strength)
+
+    # Regional styles (Huang & Belongie 2017, spatial control): each region's features are
+    # normalized by that region's own statistics toward its style's, the style codes, colours
+    # and band contrasts likewise per region, all blended per position by the masks (resized
+    # to each map), so one decoder pass paints the regions and their border in one piece.
+    # ``masks``: 1xHxWxK weights summing to 1 at the content's size; ``styles``: K statistics tuples.
+
+    def region_maps(self, masks, features) -> list:
+        """The masks at each encoder level's size (area averages of the padded masks)."""
+        import tensorflow as tf
+
+        padded = self.padded(masks)
+        return [tf.image.resize(padded, tf.shape(level)[1:3], "area") for level in features]
+
+    def masked_statistics(self, features, maps) -> list[tuple]:
+        """Per region, the flat (mean, std) of each level within that region (the content
+        statistics :meth:`regional_decoded` takes; a tile passes the whole picture's)."""
+        from keras import ops
+
+        from nst.ops.moments import EPS, masked_moments
+
+        moments = [masked_moments(level, m) for level, m in zip(features, maps, strict=True)]
+        return [
+            tuple(
+                v
+                for mean, var in moments
+                for v in (mean[:, k, None, None, :], ops.sqrt(var[:, k, None, None, :] + EPS))
+            )
+            for k in range(maps[0].shape[-1])
+        ]
+
+    def regional_decoded(self, features, maps, content_stats: list, styles: list, height, width):
+        """Decoder output (1xHxWx3, clipped) with each region AdaIN'd toward its own style."""
+        from keras import ops
+
+        from nst.ops.adain import adain_affine
+        from nst.ops.grid import neutral_detail, remove_periodic
+
+        dtype = "bfloat16" if self.precision == "bfloat16" else "float32"
+        targets = [self.split(style)[0] for style in styles]
+        mixed = []
+        for i, level in enumerate(features):
+            level = ops.cast(level, "float32")
+            parts = []
+            for k, (content_k, target_k) in enumerate(zip(content_stats, targets, strict=True)):
+                scale, shift = adain_affine(content_k[2 * i : 2 * i + 2], target_k[2 * i : 2 * i + 2], 1.0)
+                parts.append(maps[i][..., k : k + 1] * (level * scale + shift))
+            mixed.append(ops.cast(sum(parts), dtype))
+        if self.coded:  # each region's code where its mask is, at the 1/8 map's size
+            codes = [style_code(*target[-2:]) for target in targets]
+            mixed.append(sum(maps[-1][..., k : k + 1] * code[:, None, None, :] for k, code in enumerate(codes)))
+        out = remove_periodic(self.regional_decoder(mixed, training=False))
+        return ops.clip(neutral_detail(out), 0.0, 1.0)[:, BORDER : BORDER + height, BORDER : BORDER + width]
+
+    def regional_color_plans(self, out, masks, styles: list) -> list:
+        """Per region, the colour transform taking that region of ``out`` to its style's colours."""
+        from nst.ops.color import color_transform, masked_color_statistics
+
+        return [
+            color_transform(masked_color_statistics(out, masks[..., k : k + 1]), self.split(style)[1])
+            for k, style in enumerate(styles)
+        ]
+
+    def regional_finish(self, out, masks, transforms: list, styles: list, sources=None):
+        """(picture, band contrasts per region): each region in its style's colours and texture
+        contrast, blended per position."""
+        from keras import ops
+
+        from nst.ops.bands import downsample, regional_contrast_change, upsample_to
+        from nst.ops.color import apply_color_transform
+
+        colored = sum(masks[..., k : k + 1] * apply_color_transform(out, t) for k, t in enumerate(transforms))
+        targets = [self.split(style)[2] for style in styles]
+        change, sources = regional_contrast_change(downsample(colored), targets, downsample(masks), sources)
+        return ops.clip(colored + upsample_to(change, out), 0.0, 1.0), sources
+
+    def regional_picture(self, content, masks, styles: list, strength):
+        """:meth:`whole_picture` with a style per region."""
+        import tensorflow as tf
+
+        from nst.ops.mix import fade
+
+        features = self.features(self.padded(content))
+        maps = self.region_maps(masks, features)
+        height, width = tf.shape(content)[1], tf.shape(content)[2]
+        out = self.regional_decoded(features, maps, self.masked_statistics(features, maps), styles, height, width)
+        transforms = self.regional_color_plans(out, masks, styles)
+        return fade(self.regional_finish(out, masks, transforms, styles)[0], content, strength)

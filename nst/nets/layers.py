@@ -143,11 +143,14 @@ class NormPlan:
 
 class FeatureModulation(layers.Layer):
     """FiLM (Perez et al. 2018): ``x * (1 + gain) + bias`` per channel, gain and bias one vector
-    per image (``film``: N x 2C, gains first); zeros leave ``x`` as it is."""
+    per image (``film``: N x 2C, gains first) or per position (N x H x W x 2C: regional
+    styles); zeros leave ``x`` as it is."""
 
     def call(self, x, film):
         channels = ops.shape(x)[-1]
-        film = ops.cast(film, x.dtype)[:, None, None, :]
+        film = ops.cast(film, x.dtype)
+        if len(film.shape) == 2:
+            film = film[:, None, None, :]
         return x * (1.0 + film[..., :channels]) + film[..., channels:]
 
 

@@ -47,6 +47,16 @@ def _channel_std(x):
     return ops.sqrt(ops.maximum(square - mean * mean, 0.0))
 
 
+def _weighted_channel_std(x, w):
+    """Per-channel standard deviation of 1xHxWx3 ``x`` over pixels weighted by 1xHxWx1 ``w``."""
+    from keras import ops
+
+    total = ops.maximum(ops.sum(w), 1e-6)
+    mean = ops.sum(x * w, axis=(0, 1, 2)) / total
+    square = ops.sum(x * x * w, axis=(0, 1, 2)) / total
+    return ops.sqrt(ops.maximum(square - mean * mean, 0.0))
+
+
 def _pyramid(image, levels: int) -> list:
     """Laplacian bands of ``image``, finest first."""
     bands = []
@@ -83,6 +93,35 @@ def contrast_change(half, target, alpha=1.0, source=None):
     for i in range(len(bands) - 1, -1, -1):
         change = upsample_to(change, bands[i]) + bands[i] * (gains[i] - 1.0)
     return change, source
+
+
+def regional_contrast_change(half, targets, weights, sources=None):
+    """:func:`contrast_change` at full strength with one target per region: ``targets`` a list
+    of (levels, 3) contrasts, ``weights`` 1xHxWxK region masks at ``half``'s size. Each band's
+    gain is measured in each region alone and blended per position by the masks (at that
+    band's size), so a region takes its own style's texture contrast; ``sources`` as returned."""
+    from keras import ops
+
+    bands = _pyramid(half, targets[0].shape[0])
+    maps = [weights]
+    for _ in bands[1:]:
+        maps.append(downsample(maps[-1]))
+    if sources is None:
+        sources = [
+            ops.stack([_weighted_channel_std(band, m[..., k : k + 1]) for band, m in zip(bands, maps, strict=True)])
+            for k in range(len(targets))
+        ]
+    gains = [
+        ops.clip(
+            ops.sum(t, axis=-1, keepdims=True) / ops.maximum(ops.sum(s, axis=-1, keepdims=True), 1e-6), *GAIN_RANGE
+        )
+        for t, s in zip(targets, sources, strict=True)
+    ]
+    change = ops.zeros_like(downsample(bands[-1]))
+    for i in range(len(bands) - 1, -1, -1):
+        gain = sum(maps[i][..., k : k + 1] * gains[k][i] for k in range(len(targets)))
+        change = upsample_to(change, bands[i]) + bands[i] * (gain - 1.0)
+    return change, sources
 
 
 def match_band_contrast(pixels, target, alpha=1.0, source=None, clip: bool = True):

@@ -55,6 +55,19 @@ def color_statistics(pixels, dtype: str = "float32"):
     return ops.cast(mean, "float32"), ops.cast(cov, "float32")
 
 
+def masked_color_statistics(pixels, weights):
+    """RGB mean (3,) and covariance (3, 3) of one picture's pixels 1xHxWx3 weighted by ``weights``
+    1xHxWx1 (a region's mask): :func:`color_statistics` of that region alone."""
+    from keras import ops
+
+    flat = ops.reshape(ops.cast(pixels, "float32"), (-1, 3))
+    w = ops.reshape(ops.cast(weights, "float32"), (-1, 1))
+    total = ops.maximum(ops.sum(w), 1e-6)
+    mean = ops.sum(flat * w, axis=0) / total
+    second = ops.matmul(ops.transpose(flat * w), flat) / total
+    return mean, second - mean[:, None] * mean[None, :]
+
+
 def _product(a, b):
     """a @ b for small matrices, as multiply-and-sum: graph rewrites that move matrix products
     to bfloat16 (oneDNN mixed precision in training) leave it alone, and Newton-Schulz needs float32."""

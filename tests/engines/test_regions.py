@@ -40,7 +40,7 @@ def border_jump(picture: np.ndarray, column: int) -> float:
     return float(steps[column - 1] / usual)
 
 
-@pytest.mark.parametrize("engine,inside,outside", [("preset", 3, 19), ("magenta", "a", "b")])
+@pytest.mark.parametrize("engine,inside,outside", [("preset", 3, 19), ("magenta", "a", "b"), ("adain", "a", "b")])
 def test_each_region_gets_its_style_painted_in_one_piece(photo, engine, inside, outside):
     if engine == "preset":
         styles, spec = {}, {"preset": f"{inside},{outside}"}
@@ -80,7 +80,7 @@ def test_feather_softens_the_border(photo):
     assert change(soft)[150] < change(sharp)[150]  # and fades in before it
 
 
-@pytest.mark.parametrize("name", ["preset", "magenta"])
+@pytest.mark.parametrize("name", ["preset", "magenta", "adain"])
 def test_regional_tiles_stitch_without_seams(name, style_image):
     one_pass = nst.get_engine(name)
     chosen = [[3], [19]] if name == "preset" else [[style_image], [painting(7)]]
@@ -115,7 +115,7 @@ def test_regions_must_match_their_styles():
     [
         ({"preset": 3, "mask": Image.new("L", (100, 100), 255)}, "aspect ratio within 1%"),
         ({"preset": "3,19,4", "mask": half_mask()}, "one style .* or two"),
-        ({"style": [painting(1), painting(2)], "engine": "adain", "mask": half_mask()}, "cannot paint two styles"),
+        ({"style": [painting(1), painting(2)], "engine": "magenta-hub", "mask": half_mask()}, "cannot paint two styles"),
         ({"preset": 3, "mask": half_mask(), "feather": 0.5}, "feather"),
         ({"style": [painting(1), painting(2)], "style_weights": [1, 1], "mask": half_mask()}, "weights"),
         ({"preset": 3, "mask": b"not an image"}, "mask: not an image"),
