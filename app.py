@@ -409,7 +409,7 @@ def regions(content: bytes | None, style_count: int) -> tuple[bytes | None, floa
     """Regional styles: a mask painted on the photo or uploaded (white: inside), its feather, and
     the built-in style outside; (None, ...) when off. The first style paints the inside; outside,
     the second style image or the chosen built-in style, else the photo as it is."""
-    if content is None or remote() is not None:
+    if content is None:
         return None, DEFAULT_FEATHER, None
     with st.expander("Regions: paint part of the photo in another style (or keep it as the photo)"):
         if not st.toggle("Style by region", key="regions_on"):

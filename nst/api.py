@@ -90,6 +90,15 @@ def style_inputs(name: str, style: StyleInput, preset, style_weights) -> tuple[l
     return [images.load_image(s, name=label) for s, label in zip(style_list, labels, strict=True)], weights
 
 
+def check_region_count(name: str, count: int) -> None:
+    """A mask takes one style or two, and two only with an engine that paints regions."""
+    if not 1 <= count <= 2:
+        raise OptionError("a mask takes one style (inside; the photo outside) or two (inside, outside)")
+    if count == 2 and not engine_class(name).paints_regions:
+        able = ", ".join(n for n in engine_names() if engine_class(n).paints_regions)
+        raise OptionError(f"engine {name!r} cannot paint two styles by region yet; use {able}")
+
+
 def region_inputs(name: str, style: StyleInput, preset) -> list[tuple[list, np.ndarray]]:
     """Engine ``name``'s ``prepare`` inputs for each region of a mask, inside first: one style
     (the outside keeps the photo) or two. Built-in styles: ``7``, ``[7, 19]`` or ``"7,19"``."""
@@ -99,11 +108,7 @@ def region_inputs(name: str, style: StyleInput, preset) -> list[tuple[list, np.n
         specs = list(parts) if isinstance(parts, (list, tuple)) else [parts]
     else:
         specs = _style_list(style)
-    if not 1 <= len(specs) <= 2:
-        raise OptionError("a mask takes one style (inside; the photo outside) or two (inside, outside)")
-    if len(specs) == 2 and not cls.paints_regions:
-        able = ", ".join(n for n in engine_names() if engine_class(n).paints_regions)
-        raise OptionError(f"engine {name!r} cannot paint two styles by region yet; use {able}")
+    check_region_count(name, len(specs))
     if cls.takes == "builtin":
         return [parse_builtin(spec, len(cls.builtin_styles)) for spec in specs]
     labels = ["inside style", "outside style"][: len(specs)]

@@ -56,9 +56,14 @@ class RemoteService:
         stroke_scale: float = 1.0,
         style_weights: tuple[float, ...] | None = None,
         options: dict[str, Any] | None = None,
+        mask: bytes | None = None,
+        feather: float | None = None,
     ) -> Image.Image:
-        """The stylized picture, as :func:`nst.stylize` makes it, from the service."""
+        """The stylized picture, as :func:`nst.stylize` makes it, from the service (with a
+        ``mask``, ``preset`` may be the inside and outside styles as a list)."""
         files = [("content", ("content", content))] + [("style", (f"style{i}", s)) for i, s in enumerate(styles or [])]
+        if mask is not None:
+            files.append(("mask", ("mask", mask)))
         data = {
             "strength": str(strength),
             "size": str(size),
@@ -69,7 +74,9 @@ class RemoteService:
         if engine:
             data["engine"] = engine
         if preset is not None:
-            data["preset"] = str(preset)
+            data["preset"] = ",".join(map(str, preset)) if isinstance(preset, list | tuple) else str(preset)
+        if feather is not None:
+            data["feather"] = str(feather)
         if style_weights:
             data["weights"] = ",".join(str(w) for w in style_weights)
         if options:

@@ -1,7 +1,7 @@
 """The HTTP service: ``nst serve``. A FastAPI app over the engine contract.
 
 ``POST /v1/stylize`` (multipart: ``content``, ``style`` repeated or ``preset``, and the CLI's
-settings) answers the picture; ``GET /v1/engines``, ``/v1/presets`` (with thumbnails),
+settings; ``mask`` and ``feather`` for regional styles) answers the picture; ``GET /v1/engines``, ``/v1/presets`` (with thumbnails),
 ``/healthz`` and ``/metrics`` (Prometheus text). Every refusal is JSON ``{"error": "<one line>"}``:
 400 a bad image, 413 an upload over the limit, 422 a bad setting, 503 busy (with
 ``Retry-After``) or an engine this host cannot run; never a traceback. The app is built by
@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nst.engines.contract import DEFAULT_SIZE
 from nst.errors import EngineUnavailable, ImageError, NSTError
+from nst.ops.masks import DEFAULT_FEATHER
 from nst.service.backends import DEFAULT_QUEUE, Backend, Busy, LocalBackend
 from nst.service.jobs import make_job
 
@@ -175,6 +176,13 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
         weights: Annotated[str | None, Form(description="blend weights of the style images: 0.7,0.3")] = None,
         options: Annotated[str | None, Form(description='engine options as JSON: {"iterations": 50}')] = None,
         format: Annotated[Literal["png", "jpeg"], Form()] = "png",
+        mask: Annotated[
+            UploadFile | None,
+            File(description="regional styles: white inside (first style), outside the second or the photo"),
+        ] = None,
+        feather: Annotated[
+            float, Form(description="softened mask border, fraction of the long side")
+        ] = DEFAULT_FEATHER,
     ) -> Response:
         """Stylize ``content`` with the style image(s) or the built-in style; answers the picture."""
         styles = [(await f.read(), f.filename or f"style {i + 1}") for i, f in enumerate(style or [])]
@@ -192,6 +200,8 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
             weights=weights,
             options=options,
             format=format,
+            mask=await mask.read() if mask is not None else None,
+            feather=feather,
         )
         data = await app.state.backend.stylize(job)
         return Response(data, media_type=job.media_type)

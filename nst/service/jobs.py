@@ -12,6 +12,7 @@ from typing import Any
 
 from nst.engines.contract import DEFAULT_SIZE, MAX_SIZE, Settings, options_from
 from nst.errors import OptionError
+from nst.ops.masks import DEFAULT_FEATHER, check_feather
 
 FORMATS = {"png": ("PNG", "image/png"), "jpeg": ("JPEG", "image/jpeg")}
 DEFAULT_MAX_SIDE = 4096
@@ -37,6 +38,8 @@ class Job:
     weights: tuple[float, ...] | None = None
     settings: Settings = field(default_factory=Settings)
     format: str = "png"
+    mask: bytes | None = None  # regional styles: white inside (the first style), the rest outside
+    feather: float = DEFAULT_FEATHER
 
     @property
     def media_type(self) -> str:
@@ -89,11 +92,13 @@ def make_job(
     options: str | None = None,
     format: str = "png",
     side_limit: int | None = None,
+    mask: bytes | None = None,
+    feather: float = DEFAULT_FEATHER,
 ) -> Job:
     """A :class:`Job` from a request's fields, or :class:`OptionError` naming the first bad one.
     The images are not decoded here (that is the renderer's first step, and a bad one is an
     :class:`~nst.errors.ImageError`)."""
-    from nst.api import normalize_weights, resolve_engine
+    from nst.api import check_region_count, normalize_weights, resolve_engine
     from nst.engines import engine_class
     from nst.engines.contract import check_options
 
@@ -109,6 +114,7 @@ def make_job(
         raise OptionError(f"size must be at most {limit} px on this server, got {size}")
     name = resolve_engine(engine, [b for b, _ in styles] or None, preset)
     cls = engine_class(name)
+    parts = (preset or "").split(",") if mask is not None else [preset]  # with a mask: inside, outside
     settings = Settings(
         strength=strength,
         size=size,
@@ -120,9 +126,15 @@ def make_job(
     if cls.takes == "builtin":
         from nst.engines.builtin import parse_builtin
 
-        parse_builtin(preset_spec(preset), len(cls.builtin_styles))  # refuses a bad number or blend
+        for part in parts:
+            parse_builtin(preset_spec(part), len(cls.builtin_styles))  # refuses a bad number or blend
+    if mask is not None:
+        check_feather(feather)
+        check_region_count(name, len(styles) if styles else len(parts))
     chosen = parse_weights(weights)
     if chosen is not None:
+        if mask is not None:
+            raise OptionError("with a mask each region has one style; weights do not apply")
         if preset:
             raise OptionError("weights go with style images; blend presets as 3:0.5,19:0.5")
         normalize_weights(chosen, len(styles))  # refuses a wrong count or bad values
@@ -136,6 +148,8 @@ def make_job(
         weights=chosen,
         settings=settings,
         format=format,
+        mask=mask,
+        feather=feather,
     )
 
 
@@ -154,6 +168,8 @@ def render_job(job: Job) -> bytes:
         engine=job.engine,
         preset=preset,
         style_weights=job.weights,
+        mask=job.mask,
+        feather=job.feather,
         **{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)},
     )
     return encode(out, FORMATS[job.format][0])

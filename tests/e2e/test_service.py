@@ -13,6 +13,8 @@ import pytest
 import requests
 from PIL import Image
 
+import nst
+from nst.service.client import RemoteService
 from tests.helpers import ROOT
 from tests.helpers.app_server import free_port, running_service
 from tests.helpers.cli import run_cli
@@ -60,6 +62,43 @@ def test_a_preset_blend_as_jpeg_and_two_weighted_styles(service, photo, style):
     files = [("content", ("p.png", photo)), ("style", ("a.png", style)), ("style", ("b.png", second))]
     blended = stylize(service, files, {"weights": "0.2,0.8", "engine": "adain", "size": "128"})
     assert blended.status_code == 200 and Image.open(io.BytesIO(blended.content)).size == (128, 96)
+
+
+def half_mask(size=(320, 240)) -> bytes:
+    mask = Image.new("L", size, 0)
+    mask.paste(255, (0, 0, size[0] // 2, size[1]))
+    return png_bytes(mask)
+
+
+def test_a_mask_gives_each_region_its_style_as_the_api_does(service, photo):
+    files = [("content", ("p.png", photo)), ("mask", ("m.png", half_mask()))]
+    answer = stylize(service, files, {"preset": "3,19", "feather": "0", "size": "320"})
+    assert answer.status_code == 200
+    ours = np.asarray(Image.open(io.BytesIO(answer.content)), np.float32)
+    expected = np.asarray(nst.stylize(photo, preset="3,19", mask=half_mask(), feather=0.0, size=320), np.float32)
+    assert np.abs(ours - expected).mean() < 0.5  # the same picture as nst.stylize
+    client = RemoteService(service).stylize(photo, preset=[3, 19], mask=half_mask(), feather=0.0, size=320)
+    assert np.abs(np.asarray(client, np.float32) - expected).mean() < 0.5  # what the app sends with a server
+    kept = stylize(service, files, {"preset": "3", "feather": "0", "size": "320"})
+    right = np.asarray(Image.open(io.BytesIO(kept.content)), np.float32)[:, 200:]
+    assert np.abs(right - np.asarray(landscape(320, 240), np.float32)[:, 200:]).max() <= 1.0  # the photo outside
+
+
+@pytest.mark.parametrize(
+    ("extra", "status", "message"),
+    [
+        ({"preset": "3", "feather": "0.9"}, 422, "feather must be from 0 to 0.25"),
+        ({"preset": "3,19,4"}, 422, "a mask takes one style"),
+        ({"preset": "3", "mask_bytes": png_bytes(Image.new("L", (100, 100)))}, 422, "aspect ratio within 1%"),
+        ({"preset": "3", "mask_bytes": b"not an image"}, 400, "mask: not an image"),
+    ],
+)
+def test_a_bad_mask_is_one_json_line(service, photo, extra, status, message):
+    mask = extra.pop("mask_bytes", None) or half_mask()
+    answer = stylize(service, [("content", ("p.png", photo)), ("mask", ("m.png", mask))], extra)
+    assert answer.status_code == status, answer.text
+    error = answer.json()["error"]
+    assert message in error and "\n" not in error
 
 
 @pytest.mark.parametrize(

@@ -115,7 +115,10 @@ def test_regions_must_match_their_styles():
     [
         ({"preset": 3, "mask": Image.new("L", (100, 100), 255)}, "aspect ratio within 1%"),
         ({"preset": "3,19,4", "mask": half_mask()}, "one style .* or two"),
-        ({"style": [painting(1), painting(2)], "engine": "magenta-hub", "mask": half_mask()}, "cannot paint two styles"),
+        (
+            {"style": [painting(1), painting(2)], "engine": "magenta-hub", "mask": half_mask()},
+            "cannot paint two styles",
+        ),
         ({"preset": 3, "mask": half_mask(), "feather": 0.5}, "feather"),
         ({"style": [painting(1), painting(2)], "style_weights": [1, 1], "mask": half_mask()}, "weights"),
         ({"preset": 3, "mask": b"not an image"}, "mask: not an image"),
