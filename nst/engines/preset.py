@@ -32,18 +32,25 @@ class PresetEngine(EngineBase):
 
     def __init__(self, precision: str | None = None, tiling: Tiling | None = None) -> None:
         import_tensorflow()
-        from nst.nets.preset import build_preset_transformer, read_weights
+        from nst.nets.preset import build_preset_transformer, read_weights, style_codes
         from nst.nets.tiling import TiledRunner
 
         self.precision = precision or default_precision()
         weights = read_weights()
+        self.codes = style_codes(weights[1])  # 26 x D
         self.runner = TiledRunner(lambda norms: build_preset_transformer(self.precision, norms, weights), tiling)
 
     def prepare(self, styles: list[int], weights: np.ndarray) -> PreparedStyle:
-        mix = np.zeros(len(NAMES), np.float32)
-        for index, weight in zip(styles, weights, strict=True):
-            mix[index] += weight
-        return PreparedStyle.of(self.name, weights=mix)
+        code = sum(float(w) * self.code(s) for s, w in zip(styles, weights, strict=True))
+        return PreparedStyle.of(self.name, code=np.asarray(code, np.float32))
+
+    def code(self, style: int | str) -> np.ndarray:
+        """A built-in style's code by number, or a learned style's by name (the user's library)."""
+        if isinstance(style, str):
+            from nst.styles.library import StyleLibrary
+
+            return StyleLibrary().get(style).code_for(self.codes.shape[1])
+        return self.codes[style]
 
     def render(
         self,
@@ -56,20 +63,20 @@ class PresetEngine(EngineBase):
     ) -> np.ndarray:
         """Strength fades toward the photo in pixels (the network has no style-space interpolation)."""
         check_prepared(style, self.name)
-        out = self.runner(content, style["weights"][None], progress, cancel)
+        out = self.runner(content, style["code"][None], progress, cancel)
         return out if settings.strength >= 1.0 else fade(out, content, settings.strength)
 
     paints_regions = True
 
     def render_regions(self, content, styles, masks, settings, *, progress=None, cancel=None) -> np.ndarray:
-        """Each region's style weights pick its norms' scales and shifts, blended per position."""
+        """Each region's style code gives its norms' scales and shifts, blended per position."""
         for style in styles:
             check_prepared(style, self.name)
-        weights = np.stack([s["weights"] for s in styles])
+        weights = np.stack([s["code"] for s in styles])
         out = self.runner(content, weights[None], progress, cancel, masks=masks)
         return out if settings.strength >= 1.0 else fade(out, content, settings.strength)
 
     def render_builtins(self, content: np.ndarray) -> list[Image.Image]:
         """Every built-in style on one (small) picture, in one batched pass (galleries, sheets)."""
         pixels = np.repeat(content[None], len(NAMES), axis=0)
-        return [from_array(o) for o in self.runner.batch(pixels, np.eye(len(NAMES), dtype=np.float32))]
+        return [from_array(o) for o in self.runner.batch(pixels, self.codes)]

