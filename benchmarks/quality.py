@@ -57,6 +57,21 @@ def run_engine(engine: str, content: Image.Image, style: Image.Image) -> Image.I
     return nst.stylize(content, style, engine=engine, size=OUTPUT_SIDE, upscale=True)
 
 
+def measure(vgg, out: Image.Image, content: Image.Image, style: Image.Image) -> tuple[float, float]:
+    """(style loss, content loss) of one result: the metric above."""
+    if out.size != content.size:
+        out = out.resize(content.size, Image.LANCZOS)
+    f_out = vgg(to_array(out)[None])
+    f_content = vgg(to_array(content)[None])
+    f_style = vgg(to_array(style)[None])
+    return float(style_loss(f_out, f_style)), float(content_loss(f_out[2], f_content[2]))
+
+
+def metric_inputs(content_path: Path, style_path: Path) -> tuple[Image.Image, Image.Image]:
+    """The photo at the output's size and the painting at its own size, at most 512 px."""
+    return fit(nst.load_image(content_path), OUTPUT_SIDE, upscale=True), fit(nst.load_image(style_path), OUTPUT_SIDE)
+
+
 def pair_arguments(engines: list[str], pairs: int) -> argparse.ArgumentParser:
     """The flags every benchmark on validation pairs takes: data, VGG weights, engines, pair count."""
     parser = argparse.ArgumentParser()
@@ -79,19 +94,13 @@ def main() -> None:
         count = min(len(pairs), args.gatys_pairs) if engine == "gatys" else len(pairs)
         styles, contents, seconds = [], [], []
         for content_path, style_path in pairs[:count]:
-            content = fit(nst.load_image(content_path), OUTPUT_SIDE, upscale=True)
-            style = nst.load_image(style_path)
-            style = fit(style, OUTPUT_SIDE)  # at its own size, at most 512 px
+            content, style = metric_inputs(content_path, style_path)
             start = time.perf_counter()
             out = run_engine(engine, content, style)
             seconds.append(time.perf_counter() - start)
-            if out.size != content.size:
-                out = out.resize(content.size, Image.LANCZOS)
-            f_out = vgg(to_array(out)[None])
-            f_content = vgg(to_array(content)[None])
-            f_style = vgg(to_array(style)[None])
-            styles.append(float(style_loss(f_out, f_style)))
-            contents.append(float(content_loss(f_out[2], f_content[2])))
+            s, c = measure(vgg, out, content, style)
+            styles.append(s)
+            contents.append(c)
         per_pair[engine] = (styles, contents)
         rows[engine] = (count, float(np.mean(styles)), float(np.mean(contents)), statistics.median(seconds))
         print(engine, rows[engine], flush=True)

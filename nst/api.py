@@ -81,7 +81,7 @@ def style_inputs(name: str, style: StyleInput, preset, style_weights) -> tuple[l
     if cls.takes == "builtin":
         if style_weights is not None:
             raise OptionError("style weights blend style images; blend presets as 3:0.7,12:0.3")
-        return parse_builtin(preset, len(cls.builtin_styles))
+        return parse_builtin(preset, len(cls.builtin_styles), cls.learned_styles)
     style_list = _style_list(style)
     if not style_list:
         raise OptionError(f"engine {name!r} needs at least one style image")
@@ -110,7 +110,7 @@ def region_inputs(name: str, style: StyleInput, preset) -> list[tuple[list, np.n
         specs = _style_list(style)
     check_region_count(name, len(specs))
     if cls.takes == "builtin":
-        return [parse_builtin(spec, len(cls.builtin_styles)) for spec in specs]
+        return [parse_builtin(spec, len(cls.builtin_styles), cls.learned_styles) for spec in specs]
     labels = ["inside style", "outside style"][: len(specs)]
     return [([images.load_image(s, name=n)], np.ones(1, np.float32)) for s, n in zip(specs, labels, strict=True)]
 
@@ -367,3 +367,90 @@ def export_models(directory: str | os.PathLike, engine: str, fmt: str, *, float1
     models = cls.export_models(fmt, float16)
     folder.mkdir(parents=True, exist_ok=True)
     return [write_atomic(folder / name, data) for name, data in models.items()]
+
+
+MAX_LEARN_PHOTOS = 200  # photos a style is learned on; more only cost memory
+VIDEO_FRAMES = 24  # frames taken, evenly spread, from a clip a style is learned on
+
+
+def learning_photos(photos: Sequence[images.ImageSource] | None = None, video: Any = None) -> list[Image.Image]:
+    """The photos a style is learned on: the given ones (the first ``MAX_LEARN_PHOTOS``), or
+    ``VIDEO_FRAMES`` frames spread over a clip."""
+    if photos:
+        return [images.load_image(p, name=f"photo {i + 1}") for i, p in enumerate(list(photos)[:MAX_LEARN_PHOTOS])]
+    if video is not None:
+        from nst.io.video import VideoReader
+
+        with VideoReader(video) as reader:
+            frames = list(reader.frames())
+        step = max(1, len(frames) // VIDEO_FRAMES)
+        return [Image.fromarray(f) for f in frames[::step][:VIDEO_FRAMES]]
+    raise OptionError("learning a style needs photos (a folder or a list) or a video to learn it on")
+
+
+def learn_style(
+    painting: images.ImageSource,
+    photos: Sequence[images.ImageSource] | None = None,
+    *,
+    name: str,
+    video: Any = None,
+    steps: int | None = None,
+    size: int | None = None,
+    vgg: str | os.PathLike | None = None,
+    preview: images.ImageSource | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | Callable[[], bool] | None = None,
+    save: bool = False,
+    replace: bool = False,
+):
+    """Learn a new fast style from ``painting`` for the ``preset`` network (Dumoulin et al. 2017:
+    only its scales and shifts are trained), on ``photos`` or a ``video``'s frames; returns a
+    :class:`~nst.styles.learned.LearnedStyle` (``to_bytes()`` for a file). ``save`` adds it to
+    the user's library, after which ``preset=name`` paints with it anywhere. ``vgg``: the
+    VGG-19 relu3_1 ``.npz`` for the losses (else VGG-19 or MobileNetV2, see
+    :mod:`nst.training.own_style`). Cancelling keeps the best code so far."""
+    from nst.styles.learned import check_name
+    from nst.styles.library import StyleLibrary
+    from nst.training.own_style import LearnSettings
+    from nst.training.own_style import learn_style as learn
+
+    check_name(name)
+    library = StyleLibrary()
+    if save and not replace and library.path(name).exists():
+        raise OptionError(f"a learned style named {name!r} exists; remove it or choose another name")
+    defaults = LearnSettings()
+    settings = LearnSettings(steps=steps or defaults.steps, size=size or defaults.size)
+    art = images.load_image(painting, name="painting")
+    pictures = learning_photos(photos, video)
+    shown = images.fit(images.load_image(preview, name="preview"), 384) if preview is not None else None
+    with inference_slots().hold():
+        style = learn(
+            art, pictures, name=name, settings=settings, vgg=vgg, preview=shown, progress=progress,
+            cancel=as_cancel_token(cancel),
+        )  # fmt: skip
+    if save:
+        library.add(style, replace=replace)
+    return style
+
+
+def learned_styles() -> list:
+    """The user's learned styles (:class:`~nst.styles.learned.LearnedStyle`), by name."""
+    from nst.styles.library import StyleLibrary
+
+    return StyleLibrary().styles()
+
+
+def add_style(data: bytes, *, source: str = "style file", replace: bool = False):
+    """Add a style file's contents (``LearnedStyle.to_bytes()``) to the library; checked first."""
+    from nst.styles.learned import LearnedStyle
+    from nst.styles.library import StyleLibrary
+
+    style = LearnedStyle.from_bytes(data, source)
+    StyleLibrary().add(style, replace=replace)
+    return style
+
+
+def remove_style(name: str) -> None:
+    from nst.styles.library import StyleLibrary
+
+    StyleLibrary().remove(name)

@@ -1,8 +1,10 @@
-"""Shared fixtures. The tests never download (hub models, VGG-19 weights) and never touch the user's caches."""
+"""Shared fixtures. The tests never download (hub models, VGG-19 weights) and never touch the user's caches
+or learned styles."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 # aiortc's SRTP binding (pylibsrtp, imported by the app through streamlit-webrtc) carries its own
@@ -17,6 +19,7 @@ from tests.helpers.pictures import landscape, painting, write_random_vgg
 
 os.environ.setdefault("TFHUB_CACHE_DIR", str(ROOT / ".pytest_cache" / "tfhub"))
 os.environ["NST_OFFLINE"] = "1"
+os.environ["NST_STYLE_DIR"] = tempfile.mkdtemp(prefix="nst-test-styles-")  # never the user's own library
 
 
 @pytest.fixture(scope="session")

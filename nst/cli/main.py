@@ -1,4 +1,4 @@
-"""``nst``: the command line. ``nst stylize``, ``nst sheet``, ``nst export``, ``nst train``;
+"""``nst``: the command line. ``nst stylize``, ``nst sheet``, ``nst export``, ``nst style``, ``nst train``;
 ``nst PHOTO --style ...`` (and ``python -m nst PHOTO ...``) is the short form of ``nst stylize``.
 
 Every failure the user can fix (bad image, bad option, engine unavailable) ends with exit
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nst import api
 from nst.cli.progress import ProgressBar
+from nst.cli.styles import add_style_commands, run_style
 from nst.engines import engine_class, engine_names, get_engine
 from nst.engines.contract import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, Settings, options_from
 from nst.errors import NSTError
@@ -29,7 +30,7 @@ from nst.service.backends import DEFAULT_QUEUE
 from nst.video.temporal import BLEND
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
-COMMANDS = ("stylize", "video", "batch", "sheet", "export", "serve", "train")
+COMMANDS = ("stylize", "video", "batch", "sheet", "export", "serve", "style", "train")
 
 
 class UsageError(Exception):
@@ -86,7 +87,9 @@ def add_style_flags(parser: argparse.ArgumentParser) -> None:
     """What to paint with and how much: the same for photos and videos."""
     parser.add_argument("-s", "--style", action="append", help="style image; repeat to blend")
     parser.add_argument(
-        "-p", "--preset", help="built-in style 0-25 or a blend like 3:0.5,12:0.5 (see: nst sheet PHOTO)"
+        "-p",
+        "--preset",
+        help="built-in style 0-25, a learned style's name (nst style list), or a blend like 3:0.5,Monet:0.5",
     )
     parser.add_argument("--engine", choices=engine_names(), help="default: magenta, or preset when --preset is given")
     parser.add_argument("--strength", type=float, default=1.0, help="style strength, 0 to 1 (default 1)")
@@ -194,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--autoscale", metavar="MIN:MAX", help="with --ray: replicas between MIN and MAX by load")
     serve.add_argument("--replica-cpus", type=float, default=1, help="with --ray: CPUs per replica (default 1)")
 
+    add_style_commands(commands, OneLineParser)
     commands.add_parser("train", help="train the AdaIN decoder (nst train --help)", add_help=False)
     return parser
 
@@ -494,7 +498,7 @@ def run(argv: list[str]) -> int:
     if args.command is None:
         raise UsageError(f"the following arguments are required: COMMAND ({', '.join(COMMANDS)}) or PHOTO")
     runs = {"stylize": run_stylize, "video": run_video, "batch": run_batch, "sheet": run_sheet}
-    runs |= {"export": run_export, "serve": run_serve}
+    runs |= {"export": run_export, "serve": run_serve, "style": lambda a: run_style(a, StopOnInterrupt())}
     return runs[args.command](args)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -11,7 +11,16 @@ from nst.errors import OptionError
 BuiltinSpec = int | str | Mapping[int, float] | Sequence[int]
 
 
-def _index(value, count: int) -> int:
+def _key(value, count: int, learned: Callable[[], Collection[str]] | None) -> int | str:
+    """A built-in style's number, or a learned style's name as the library spells it."""
+    if isinstance(value, str) and value.strip() and not value.strip().lstrip("-").isdigit() and learned is not None:
+        names = {n.lower(): n for n in learned()}
+        if value.strip().lower() in names:
+            return names[value.strip().lower()]
+        known = ", ".join(sorted(names.values())) or "none yet"
+        raise OptionError(
+            f"preset {value.strip()!r} is neither a built-in style (0 to {count - 1}) nor a learned one ({known})"
+        )
     try:
         index = int(value)
     except (TypeError, ValueError):
@@ -31,30 +40,40 @@ def _weight(value) -> float:
     return weight
 
 
-def parse_builtin(spec: BuiltinSpec, count: int) -> tuple[list[int], np.ndarray]:
-    """(indices, weights summing to 1) of the built-in styles chosen by ``7``, ``"3:0.5,12:0.5"``,
-    ``{3: 0.5, 12: 0.5}`` or ``[3, 12]`` (equal weights), among ``count`` styles."""
-    weights = np.zeros(count, np.float64)
+def parse_builtin(
+    spec: BuiltinSpec, count: int, learned: Callable[[], Collection[str]] | None = None
+) -> tuple[list[int | str], np.ndarray]:
+    """(styles, weights summing to 1) chosen by ``7``, ``"3:0.5,12:0.5"``, ``{3: 0.5, 12: 0.5}``
+    or ``[3, 12]`` (equal weights), among ``count`` built-in styles; with ``learned`` (a function
+    giving the learned styles' names) a name such as ``"Monet"`` or ``"Monet:0.5,19:0.5"`` too."""
+    weights: dict[int | str, float] = {}
+
+    def add(value, weight: float) -> None:
+        key = _key(value, count, learned)
+        weights[key] = weights.get(key, 0.0) + weight
+
     if isinstance(spec, bool):
         raise OptionError("preset must be a number or a blend like 3:0.5,12:0.5")
     if isinstance(spec, (int, np.integer)):
-        weights[_index(spec, count)] = 1.0
+        add(int(spec), 1.0)
     elif isinstance(spec, str):
         parts = [p.strip() for p in spec.split(",") if p.strip()]
         if not parts:
             raise OptionError("preset is empty; use e.g. 7 or 3:0.5,12:0.5")
         for part in parts:
-            index, sep, weight = part.partition(":")
-            weights[_index(index.strip(), count)] += _weight(weight) if sep else 1.0
+            index, sep, weight = part.rpartition(":") if ":" in part else (part, "", "")
+            add(index.strip(), _weight(weight) if sep else 1.0)
     elif isinstance(spec, Mapping):
         for index, weight in spec.items():
-            weights[_index(index, count)] += _weight(weight)
+            add(index, _weight(weight))
     elif isinstance(spec, Sequence):
         for index in spec:
-            weights[_index(index, count)] += 1.0
+            add(index, 1.0)
     else:
         raise OptionError("preset must be a number or a blend like 3:0.5,12:0.5")
-    if weights.sum() <= 0:
+    total = sum(weights.values())
+    if total <= 0:
         raise OptionError("preset weights are all zero")
-    chosen = [int(i) for i in np.flatnonzero(weights)]
-    return chosen, (weights[chosen] / weights.sum()).astype(np.float32)
+    chosen = sorted(k for k in weights if isinstance(k, int) and weights[k] > 0)
+    chosen += [k for k in weights if isinstance(k, str) and weights[k] > 0]
+    return chosen, np.array([weights[k] / total for k in chosen], np.float32)

@@ -245,6 +245,11 @@ class EngineBase:
         raise OptionError(f"engine {self.name!r} does not paint regional styles")
 
     @classmethod
+    def learned_styles(cls) -> list[str]:
+        """Names of the user's learned styles this engine paints like built-in ones (``preset="Name"``)."""
+        return []
+
+    @classmethod
     def export_models(cls, fmt: str, float16: bool = False) -> dict[str, bytes]:
         """{file name: contents} of the engine's models in ``fmt`` (one of ``export_formats``)."""
         raise OptionError(f"engine {cls.name!r} does not export models")

@@ -30,6 +30,12 @@ class PresetEngine(EngineBase):
     takes = "builtin"
     builtin_styles = NAMES
 
+    @classmethod
+    def learned_styles(cls) -> list[str]:
+        from nst.styles.library import StyleLibrary
+
+        return StyleLibrary().names()
+
     def __init__(self, precision: str | None = None, tiling: Tiling | None = None) -> None:
         import_tensorflow()
         from nst.nets.preset import build_preset_transformer, read_weights, style_codes

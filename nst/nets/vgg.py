@@ -19,8 +19,9 @@ LAYERS = ("conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1")
 OUTPUTS = ("conv1_1", "conv2_1", "conv3_1")
 
 
-def build_vgg_encoder(npz_path: str | Path):
-    """Keras model: image NHWC in [0, 1] to [relu1_1, relu2_1, relu3_1]."""
+def build_vgg_encoder(npz_path: str | Path, precision: str = "float32"):
+    """Keras model: image NHWC in [0, 1] to [relu1_1, relu2_1, relu3_1]; ``precision`` bfloat16
+    computes the convolutions in bfloat16 (outputs too), for training where the CPU has it."""
     from nst.runtime.tf import import_tensorflow
 
     import_tensorflow()
@@ -33,15 +34,16 @@ def build_vgg_encoder(npz_path: str | Path):
         raise OptionError(f"VGG-19 weights not found: {path}")
     weights = np.load(path)
     image = keras.Input((None, None, 3), name="image")
-    pre = keras.layers.Conv2D(3, 1, name="preprocess")
+    dtype = "mixed_bfloat16" if precision == "bfloat16" else "float32"
+    pre = keras.layers.Conv2D(3, 1, name="preprocess", dtype=dtype)
     x = pre(image)
     pre.set_weights([weights["preprocess/kernel"].transpose(2, 3, 1, 0), weights["preprocess/bias"]])
     outputs = []
     for name in LAYERS:
         if name in ("conv2_1", "conv3_1"):
-            x = keras.layers.MaxPooling2D(2, padding="same", name=f"pool_{name}")(x)
+            x = keras.layers.MaxPooling2D(2, padding="same", name=f"pool_{name}", dtype=dtype)(x)
         kernel = weights[f"{name}/kernel"].transpose(2, 3, 1, 0)  # OIHW to HWIO
-        conv = keras.layers.Conv2D(kernel.shape[-1], 3, activation="relu", name=name)
+        conv = keras.layers.Conv2D(kernel.shape[-1], 3, activation="relu", name=name, dtype=dtype)
         x = conv(ReflectionPad(1)(x))
         conv.set_weights([kernel, weights[f"{name}/bias"]])
         if name in OUTPUTS:
@@ -51,16 +53,24 @@ def build_vgg_encoder(npz_path: str | Path):
     return model
 
 
-def style_loss(out_features, style_features):
-    """Sum over layers of mean((mu_out - mu_style)^2) + mean((sigma_out - sigma_style)^2)."""
+def style_targets(style_features) -> list[tuple]:
+    """(mean, std) per layer of a style image's features, (N, C) each: what :func:`style_loss` matches."""
+    from nst.ops.moments import calc_mean_std
+
+    return [calc_mean_std(s, keepdims=False) for s in style_features]
+
+
+def style_loss(out_features, style_features=None, targets=None):
+    """Sum over layers of mean((mu_out - mu_style)^2) + mean((sigma_out - sigma_style)^2); the
+    style's side as features, or as :func:`style_targets` computed once."""
     from keras import ops
 
     from nst.ops.moments import calc_mean_std
 
+    targets = targets if targets is not None else style_targets(style_features)
     total = 0.0
-    for o, s in zip(out_features, style_features, strict=True):
+    for o, (ms, ss) in zip(out_features, targets, strict=True):
         mo, so = calc_mean_std(o, keepdims=False)
-        ms, ss = calc_mean_std(s, keepdims=False)
         total = total + ops.mean(ops.square(mo - ms)) + ops.mean(ops.square(so - ss))
     return total
 

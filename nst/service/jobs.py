@@ -127,7 +127,9 @@ def make_job(
         from nst.engines.builtin import parse_builtin
 
         for part in parts:
-            parse_builtin(preset_spec(part), len(cls.builtin_styles))  # refuses a bad number or blend
+            parse_builtin(
+                preset_spec(part), len(cls.builtin_styles), cls.learned_styles
+            )  # refuses a bad number or blend
     if mask is not None:
         check_feather(feather)
         check_region_count(name, len(styles) if styles else len(parts))

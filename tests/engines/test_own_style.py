@@ -1,0 +1,92 @@
+"""Learning a new style for the preset network: real, short learning runs on drawn pictures
+(offline: the embedded MobileNetV2 as the loss network), then the style used like a built-in one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nst
+from nst.runtime.progress import CancelToken
+from nst.styles.learned import LearnedStyle
+from nst.styles.library import StyleLibrary
+from nst.training.own_style import LearnSettings, learn_style
+from tests.helpers.cli import run_cli
+from tests.helpers.pictures import landscape, painting, png_bytes
+
+QUICK = LearnSettings(steps=8, size=96, batch=2, eval_every=4, init="mean")
+
+
+@pytest.fixture(scope="module")
+def photos():
+    return [landscape(200, 150, seed=s) for s in range(3)]
+
+
+@pytest.fixture(scope="module")
+def learned(photos) -> LearnedStyle:
+    return learn_style(painting(3), photos, name="Quick", settings=QUICK)
+
+
+def test_learning_lowers_the_loss_from_where_it_starts(learned):
+    curve = learned.settings["curve"]  # step, seconds, style, content, total on held-out crops
+    assert curve[0][0] == 0 and curve[-1][0] == QUICK.steps
+    assert curve[-1][2] < 0.9 * curve[0][2]  # the style loss falls
+    assert learned.settings["held_out_loss"] <= curve[0][4]
+    assert learned.settings["loss_network"] == "mobilenetv2"  # offline: the embedded network
+
+
+def test_a_saved_style_paints_the_same_pictures_and_blends_like_a_builtin(learned):
+    photo = landscape(256, 192, seed=9)
+    StyleLibrary().add(learned, replace=True)
+    direct = nst.stylize(photo, preset="Quick", size=256)
+    again = LearnedStyle.from_bytes(learned.to_bytes())
+    StyleLibrary().add(again, replace=True)
+    assert np.array_equal(np.asarray(nst.stylize(photo, preset="quick", size=256)), np.asarray(direct))
+    builtin = np.asarray(nst.stylize(photo, preset=19, size=256), np.float32)
+    half = np.asarray(nst.stylize(photo, preset="Quick:0.5,19:0.5", size=256), np.float32)
+    ours = np.asarray(direct, np.float32)
+    assert np.abs(ours - builtin).mean() > 5  # its own look
+    assert np.abs(half - ours).mean() > 2 and np.abs(half - builtin).mean() > 2  # a blend lies between
+    style = nst.prepare_style(preset="Quick")  # the prepared form every front end passes around
+    assert style.engine == "preset" and np.array_equal(style["code"], learned.code)
+
+
+def test_cancelling_keeps_the_best_so_far(photos):
+    token = CancelToken()
+    seen = []
+
+    def progress(p):
+        seen.append(p.done)
+        if p.done == 3:
+            token.cancel()
+
+    style = learn_style(painting(4), photos, name="Stopped", settings=QUICK, progress=progress, cancel=token)
+    assert seen[-1] == 3 and style.settings["steps_done"] == 3
+    assert np.all(np.isfinite(style.code))
+
+
+def test_an_unknown_learned_style_is_one_line():
+    with pytest.raises(nst.OptionError, match="neither a built-in style .* nor a learned one"):
+        nst.stylize(landscape(), preset="Nobody")
+
+
+def test_the_command_line_learns_lists_uses_and_removes_a_style(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for s in range(2):
+        landscape(200, 150, seed=s).save(photos / f"p{s}.png")
+    (tmp_path / "art.png").write_bytes(png_bytes(painting(5)))
+    learned = run_cli(
+        "style", "learn", tmp_path / "art.png", "--name", "Cli Art", "--photos", photos, "--steps", "4",
+        "--size", "96", timeout=600,
+    )  # fmt: skip
+    assert learned.returncode == 0, learned.stderr
+    assert "learned 'Cli Art'" in learned.stdout and "--preset 'Cli Art'" in learned.stdout
+    assert "Cli Art" in run_cli("style", "list").stdout
+    out = tmp_path / "out.png"
+    used = run_cli(photos / "p0.png", "--preset", "Cli Art", "--size", "128", "-o", out)
+    assert used.returncode == 0, used.stderr and out.is_file()
+    assert run_cli("style", "remove", "cli art").returncode == 0
+    missing = run_cli(photos / "p0.png", "--preset", "Cli Art", "-o", out)
+    assert missing.returncode == 2 and "nor a learned one" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
