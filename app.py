@@ -132,7 +132,7 @@ def result_cache() -> LRUCache:
 
 
 def stylize_once(
-    content: bytes, styles: tuple[bytes, ...], engine: str, choices: Choices, preset: int, on_queue=None, progress=None
+    content: bytes, styles: tuple[bytes, ...], engine: str, choices: Choices, preset, on_queue=None, progress=None
 ) -> tuple[bytes, tuple[int, int], float]:
     """PNG bytes of the result, its size and the seconds it took; the same request is served
     from the shared cache, not recomputed."""
@@ -186,7 +186,7 @@ def gallery_cached(content: bytes) -> list[bytes]:
     return [images.encode(tile, "PNG") for tile in nst.preset_gallery(content, size=200)]
 
 
-def pick_preset(index: int) -> None:
+def pick_preset(index: int | str) -> None:
     st.session_state["builtin_style"] = index
     st.session_state["engine"] = default_engine("builtin")
 
@@ -200,19 +200,49 @@ def gallery(content: bytes | None) -> None:
     except nst.NSTError as exc:  # a style server that is down or busy
         st.error(str(exc))
         return
+    photo = content if content is not None else example_bytes()[0]
+    yours = [(name, learned_tile(photo, style.digest, style)) for name, style in learned_styles().items()]
     columns = st.columns(6)
-    for index, tile in enumerate(tiles):
+    for index, (key, tile) in enumerate([*enumerate(tiles), *yours]):
         with columns[index % 6]:
             st.image(tile, width="stretch")
-            chosen = st.session_state.get("builtin_style") == index
+            chosen = st.session_state.get("builtin_style") == key
             st.button(
-                f"{'✓ ' if chosen else ''}{builtin_label(index)}",
-                key=f"builtin_style_{index}",
+                f"{'✓ ' if chosen else ''}{style_label(key)}",
+                key=f"builtin_style_{key}",
                 on_click=pick_preset,
-                args=(index,),
+                args=(key,),
                 type="primary" if chosen else "secondary",
                 width="stretch",
             )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def learned_tile(content: bytes, digest: str, _style) -> bytes:
+    """A learned style's gallery tile on the photo (``digest`` keys the cache: the style itself is not hashed)."""
+    return images.encode(nst.stylize(content, preset=_style, size=200), "PNG")
+
+
+def learned_styles() -> dict:
+    """The styles learned (or added from a file) in this browser session, by name: each person's
+    own, never shared with other visitors of the app."""
+    return st.session_state.setdefault("learned_styles", {})
+
+
+def chosen_preset():
+    """The style picked in the gallery: a built-in style's number, or a learned style."""
+    value = st.session_state.get("builtin_style", 0)
+    if isinstance(value, str):
+        return learned_styles().get(value, 0)
+    return value
+
+
+def style_label(value) -> str:
+    if isinstance(value, str):
+        return f"{value} (yours)"
+    if hasattr(value, "code"):
+        return f"{value.name} (yours)"
+    return builtin_label(value)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -333,6 +363,8 @@ def main() -> None:
             st.warning(f"Not in use while a built-in style is chosen; pick one of these engines for them: {painters}.")
     styles = [s for s, ok in zip(styles, styles_ok, strict=True) if ok]
     gallery(content if content_ok and not video else None)
+    if not video:
+        own_style(content if content_ok else None, styles)
     mask, feather, outside = regions(content if content_ok and not video else None, len(styles))
 
     st.subheader("3. Settings")
@@ -346,7 +378,7 @@ def main() -> None:
     uses_images = engine_class(engine).takes == "images"
     with st.form("settings", border=True):
         if not uses_images:
-            chosen = builtin_label(st.session_state.get("builtin_style", 0))
+            chosen = style_label(chosen_preset())
             st.caption(f"Built-in style: {chosen} (pick another in the gallery)")
         strength = st.slider("Style strength (%)", 0, 100, 100, step=5, key="strength")
         upscale = False
@@ -400,6 +432,88 @@ def main() -> None:
 
     if "result" in st.session_state:
         show_result(*st.session_state["result"])
+
+
+LEARN_TIMES = {"Quick (about 1 minute)": 50, "Best (about 3 minutes)": 150}  # steps on this 2-core server
+
+
+def own_style(content: bytes | None, styles: list[tuple[bytes, str]]) -> None:
+    """Learn a fast style from the first painting on the user's photo (nst.learn_style), with a
+    progress bar, a preview and Cancel (the best so far is kept); or add a style file from an
+    earlier visit. Learned styles join the gallery and download as small files."""
+    if remote() is not None:
+        return
+    with st.expander("Make a fast style from this painting"):
+        st.caption(
+            "Learns the painting as a new built-in style in minutes, on your photo: it then paints at "
+            "built-in speed (video and live camera too) and joins the gallery. Download it to keep it."
+        )
+        painting = styles[0] if styles else None
+        if painting is None or content is None:
+            st.caption("Add a photo and a painting above to learn a style from them.")
+        else:
+            stem = Path(painting[1]).stem.replace("_", " ").strip() or "My style"
+            default = "".join(c for c in stem if c.isalnum() or c in " -")[:40].strip() or "My style"
+            with st.form("learn_style", border=False):
+                name = st.text_input("Name", value=default if default[:1].isalpha() else f"Style {default}")
+                effort = st.segmented_control("Learning time", list(LEARN_TIMES), default=list(LEARN_TIMES)[1])
+                go = st.form_submit_button(f"Learn a style from {painting[1]}")
+            if st.session_state.get("learn_cancel") and "learn_partial" in st.session_state:
+                keep(st.session_state.pop("learn_partial"), "cancelled; kept the best so far")
+            if go:
+                learn(content, painting[0], name, LEARN_TIMES.get(effort or list(LEARN_TIMES)[1]))
+        upload = st.file_uploader(
+            "Add a style file (.nststyle) from an earlier visit", type=["nststyle"], key="style_file"
+        )
+        if upload is not None and st.session_state.get("style_file_seen") != upload.file_id:
+            st.session_state["style_file_seen"] = upload.file_id
+            try:
+                keep(nst.LearnedStyle.from_bytes(upload.getvalue(), upload.name), "added from your file")
+            except nst.NSTError as exc:
+                st.error(str(exc))
+        for key, style in learned_styles().items():
+            st.download_button(
+                f"Download {key}.nststyle", style.to_bytes(), file_name=f"{key}.nststyle", key=f"save_{style.digest}",
+                mime="application/octet-stream",
+            )  # fmt: skip
+
+
+def keep(style, how: str) -> None:
+    """A learned style into this session's styles, chosen in the gallery."""
+    learned_styles()[style.name] = style
+    pick_preset(style.name)
+    st.success(f"{style.name}: {how}. It is chosen in the gallery; press Stylize.")
+
+
+def learn(content: bytes, painting: bytes, name: str, steps: int) -> None:
+    bar, preview, cancel = st.empty(), st.empty(), st.empty()
+    cancel.button("Cancel (keep the best so far)", key="learn_cancel")
+    st.session_state.pop("learn_partial", None)
+
+    def progress(p: nst.Progress) -> None:
+        left = f", about {p.seconds_left:.0f} s left" if p.seconds_left is not None else ""
+        losses = ", ".join(f"{k} loss {v:.3g}" for k, v in p.losses.items())
+        bar.progress(p.fraction, text=f"Learning: step {p.done}/{p.total}{left} ({losses})")
+        if p.preview is not None:
+            preview.image(images.encode(images.from_array(p.preview), "JPEG"), caption="Your photo, so far", width=384)
+
+    def best(style) -> None:
+        st.session_state["learn_partial"] = style
+
+    try:
+        with st.spinner("Learning the style..."):
+            style = nst.learn_style(
+                painting, [content], name=name, steps=steps, preview=content, progress=progress, on_best=best
+            )
+        st.session_state.pop("learn_partial", None)
+        keep(style, f"learned in {style.settings['seconds'] / 60:.1f} min")
+    except nst.NSTError as exc:
+        st.error(str(exc))
+    except Exception:
+        show_unexpected_error()
+    finally:  # a Cancel click interrupts the run here: "learn_partial" stays for the next run
+        for placeholder in (bar, preview, cancel):
+            placeholder.empty()
 
 
 CANVAS_WIDTHS = [340, 480, 640]  # px; the smallest fits a phone's screen (a wider canvas would scroll there)
@@ -507,7 +621,7 @@ def run(content: bytes, content_name: str, styles, engine: str, choices: Choices
                 tuple(s for s, _ in styles),
                 engine,
                 choices,
-                st.session_state.get("builtin_style", 0) if preset is None else preset,
+                chosen_preset() if preset is None else preset,
                 on_queue=queued,
                 progress=progress,
             )
@@ -586,7 +700,7 @@ def run_video(content: bytes, name: str, info, styles, engine: str, choices: Cho
             out = Path(folder) / "stylized.mp4"
             result = stylize_video(
                 content, out, [s for s, _ in styles] if uses_images else None, engine=engine,
-                preset=None if uses_images else st.session_state.get("builtin_style", 0),
+                preset=None if uses_images else chosen_preset(),
                 style_weights=choices.weights if uses_images else None, strength=choices.strength / 100,
                 size=target, upscale=target > long_side, preserve_color=choices.preserve_color,
                 stroke_scale=choices.stroke_scale, temporal=temporal, progress=progress, name=name,
@@ -710,7 +824,8 @@ def live_section() -> None:
             styles, preset = (style,), 0
         else:
             count = len(engine_class(engine).builtin_styles)
-            preset = st.selectbox("Built-in style", range(count), format_func=builtin_label, key="live_builtin")
+            options = [*range(count), *learned_styles()]  # the styles learned in this session too
+            preset = st.selectbox("Built-in style", options, format_func=style_label, key="live_builtin")
             styles = ()
     with right:
         st.subheader("2. Settings")
@@ -726,7 +841,10 @@ def live_section() -> None:
     paint_scale = 0.5 if faster else 1.0
     try:
         servers = ice_servers(os.environ.get(ICE_ENV))
-        prepared = live_style(engine, styles, preset)
+        if isinstance(preset, str):  # a learned style: preparing it is a sum of codes, nothing to cache
+            prepared = nst.prepare_style(engine=engine, preset=learned_styles()[preset])
+        else:
+            prepared = live_style(engine, styles, preset)
         warm_live(engine, side, paint_scale, prepared)
     except nst.NSTError as exc:
         st.error(str(exc))

@@ -64,8 +64,9 @@ def main() -> None:
                     out = nst.stylize(content, style, engine=engine, size=OUTPUT_SIDE, upscale=True)
                 scores[engine].append(measure(vgg, out, content, style))
         means = {e: np.mean(v, axis=0) for e, v in scores.items()}
-        rows.append((painting_path.name, learned.settings["seconds"], means))
-        curves.append((painting_path.name, learned.settings["curve"]))
+        label = f"{painting_path.parent.name}/{painting_path.name}"  # two sources both have a wave.jpg
+        rows.append((label, learned.settings["seconds"], means))
+        curves.append((label, learned.settings["curve"]))
         print(painting_path.name, learned.settings["seconds"], {e: m.round(3).tolist() for e, m in means.items()})
     total = {e: np.mean([r[2][e] for r in rows], axis=0) for e in ENGINES}
     ls, lc = total["learned"]

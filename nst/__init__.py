@@ -12,12 +12,24 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from nst.api import builtin_styles, prepare_style, preset_gallery, preset_sheet, render, stylize
+from nst.api import (
+    add_style,
+    builtin_styles,
+    learn_style,
+    learned_styles,
+    prepare_style,
+    preset_gallery,
+    preset_sheet,
+    remove_style,
+    render,
+    stylize,
+)
 from nst.engines import engine_names, get_engine
 from nst.engines.contract import PreparedStyle, Settings
 from nst.errors import EngineUnavailable, ImageError, NSTError, OptionError, VideoError
 from nst.io.images import encode, load_image, save
 from nst.runtime.progress import Cancelled, CancelToken, Progress
+from nst.styles.learned import LearnedStyle
 from nst.video import stylize_video
 
 __all__ = [
@@ -25,20 +37,25 @@ __all__ = [
     "Cancelled",
     "EngineUnavailable",
     "ImageError",
+    "LearnedStyle",
     "NSTError",
     "OptionError",
     "PreparedStyle",
     "Progress",
     "Settings",
     "VideoError",
+    "add_style",
     "builtin_styles",
     "encode",
     "engine_names",
     "get_engine",
+    "learn_style",
+    "learned_styles",
     "load_image",
     "prepare_style",
     "preset_gallery",
     "preset_sheet",
+    "remove_style",
     "render",
     "save",
     "stylize",

@@ -402,13 +402,15 @@ def learn_style(
     cancel: CancelToken | Callable[[], bool] | None = None,
     save: bool = False,
     replace: bool = False,
+    on_best: Callable | None = None,
 ):
     """Learn a new fast style from ``painting`` for the ``preset`` network (Dumoulin et al. 2017:
     only its scales and shifts are trained), on ``photos`` or a ``video``'s frames; returns a
     :class:`~nst.styles.learned.LearnedStyle` (``to_bytes()`` for a file). ``save`` adds it to
     the user's library, after which ``preset=name`` paints with it anywhere. ``vgg``: the
     VGG-19 relu3_1 ``.npz`` for the losses (else VGG-19 or MobileNetV2, see
-    :mod:`nst.training.own_style`). Cancelling keeps the best code so far."""
+    :mod:`nst.training.own_style`). Cancelling keeps the best code so far; ``on_best`` is told
+    each better style as it is found."""
     from nst.styles.learned import check_name
     from nst.styles.library import StyleLibrary
     from nst.training.own_style import LearnSettings
@@ -426,7 +428,7 @@ def learn_style(
     with inference_slots().hold():
         style = learn(
             art, pictures, name=name, settings=settings, vgg=vgg, preview=shown, progress=progress,
-            cancel=as_cancel_token(cancel),
+            cancel=as_cancel_token(cancel), on_best=on_best,
         )  # fmt: skip
     if save:
         library.add(style, replace=replace)

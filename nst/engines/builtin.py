@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -11,8 +12,11 @@ from nst.errors import OptionError
 BuiltinSpec = int | str | Mapping[int, float] | Sequence[int]
 
 
-def _key(value, count: int, learned: Callable[[], Collection[str]] | None) -> int | str:
-    """A built-in style's number, or a learned style's name as the library spells it."""
+def _key(value, count: int, learned: Callable[[], Collection[str]] | None) -> int | str | Any:
+    """A built-in style's number, a learned style's name as the library spells it, or a learned
+    style itself (an object with a ``code``: one that lives in an app session, not the library)."""
+    if learned is not None and hasattr(value, "code") and hasattr(value, "name"):
+        return value
     if isinstance(value, str) and value.strip() and not value.strip().lstrip("-").isdigit() and learned is not None:
         names = {n.lower(): n for n in learned()}
         if value.strip().lower() in names:
@@ -45,7 +49,8 @@ def parse_builtin(
 ) -> tuple[list[int | str], np.ndarray]:
     """(styles, weights summing to 1) chosen by ``7``, ``"3:0.5,12:0.5"``, ``{3: 0.5, 12: 0.5}``
     or ``[3, 12]`` (equal weights), among ``count`` built-in styles; with ``learned`` (a function
-    giving the learned styles' names) a name such as ``"Monet"`` or ``"Monet:0.5,19:0.5"`` too."""
+    giving the learned styles' names) a name such as ``"Monet"`` or ``"Monet:0.5,19:0.5"`` too, or
+    a learned style object (alone, or as a key of a mapping)."""
     weights: dict[int | str, float] = {}
 
     def add(value, weight: float) -> None:
@@ -56,6 +61,8 @@ def parse_builtin(
         raise OptionError("preset must be a number or a blend like 3:0.5,12:0.5")
     if isinstance(spec, (int, np.integer)):
         add(int(spec), 1.0)
+    elif hasattr(spec, "code"):
+        add(spec, 1.0)
     elif isinstance(spec, str):
         parts = [p.strip() for p in spec.split(",") if p.strip()]
         if not parts:
@@ -75,5 +82,5 @@ def parse_builtin(
     if total <= 0:
         raise OptionError("preset weights are all zero")
     chosen = sorted(k for k in weights if isinstance(k, int) and weights[k] > 0)
-    chosen += [k for k in weights if isinstance(k, str) and weights[k] > 0]
+    chosen += [k for k in weights if not isinstance(k, int) and weights[k] > 0]
     return chosen, np.array([weights[k] / total for k in chosen], np.float32)

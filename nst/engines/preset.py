@@ -50,8 +50,11 @@ class PresetEngine(EngineBase):
         code = sum(float(w) * self.code(s) for s, w in zip(styles, weights, strict=True))
         return PreparedStyle.of(self.name, code=np.asarray(code, np.float32))
 
-    def code(self, style: int | str) -> np.ndarray:
-        """A built-in style's code by number, or a learned style's by name (the user's library)."""
+    def code(self, style) -> np.ndarray:
+        """A built-in style's code by number, a learned style's by name (the user's library), or
+        a learned style's own (a :class:`~nst.styles.learned.LearnedStyle`)."""
+        if hasattr(style, "code_for"):
+            return style.code_for(self.codes.shape[1])
         if isinstance(style, str):
             from nst.styles.library import StyleLibrary
 

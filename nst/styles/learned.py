@@ -59,6 +59,16 @@ class LearnedStyle:
             raise OptionError("a learned style's code must be a finite vector")
         object.__setattr__(self, "code", code)
 
+    @property
+    def digest(self) -> str:
+        """What tells two learned styles apart (their codes), for caches."""
+        import hashlib
+
+        return hashlib.sha256(self.name.encode() + self.code.tobytes()).hexdigest()
+
+    def __repr__(self) -> str:
+        return f"LearnedStyle({self.name!r}, {self.digest[:16]})"
+
     def code_for(self, length: int) -> np.ndarray:
         """The code, checked against the network's code length."""
         if self.code.shape[0] != length:

@@ -29,11 +29,11 @@ INITS = ("nearest", "mean", "zeros")
 class LearnSettings:
     """How a style is learned; the defaults finish in a few minutes on two CPU cores."""
 
-    steps: int = 300
+    steps: int = 150  # converged by then on our validation paintings (benchmarks/RESULTS-own-styles.md)
     size: int = 256  # training crops, px (the photos' short side is seen at 1-2x this)
     batch: int = 4
     learning_rate: float = 0.03
-    content_weight: float = 0.05  # against the style loss: keeps the photo's structure
+    content_weight: float = 0.2  # against the style loss: keeps the photo's structure
     init: str = "nearest"  # the built-in style whose pictures are nearest the painting's statistics
     seed: int = 0
     eval_every: int = 25
@@ -96,11 +96,13 @@ def learn_style(
     preview: Image.Image | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    on_best: Callable | None = None,
 ):
     """A :class:`~nst.styles.learned.LearnedStyle` for ``painting``, learned on crops of
     ``photos`` (flipped, at random scales). ``progress`` gets the steps with the losses and, at
     each evaluation, ``preview`` painted with the style so far; a cancelled token stops at the
-    next step and the best code so far (by the held-out crops' loss) is returned."""
+    next step and the best code so far (by the held-out crops' loss) is returned. ``on_best``
+    gets that best style as it improves (an app keeps it if its page is interrupted)."""
     import tensorflow as tf
 
     from nst.nets.preset import build_preset_transformer, read_weights, style_codes
@@ -147,6 +149,19 @@ def learn_style(
         optimizer.apply_gradients([(tape.gradient(total, code), code)])
         return style, content
 
+    thumbnail = thumbnail_of(painting)
+
+    def finished(done: int) -> LearnedStyle:
+        learned = {
+            **asdict(settings),
+            "loss_network": net.name,
+            "steps_done": done,
+            "seconds": round(time.perf_counter() - started, 1),
+            "held_out_loss": best_loss,
+            "curve": [[round(v, 4) for v in row] for row in curve],
+        }
+        return LearnedStyle(name, best, thumbnail, learned)
+
     batches = iter(augmented(arrays, settings.size, settings.batch, settings.seed))
     report = Reporter(progress, settings.steps, "step")
     best, best_loss, curve = code.numpy(), float(evaluate(code)[2]), []
@@ -163,18 +178,12 @@ def learn_style(
             curve.append((done, time.perf_counter() - started, s, c, total))
             if total < best_loss:
                 best, best_loss = code.numpy(), total
+                if on_best is not None:
+                    on_best(finished(done))
             if preview is not None:
                 details["preview"] = _painted(model, preview, best)
         report(done, **details)
-    learned = {
-        **asdict(settings),
-        "loss_network": net.name,
-        "steps_done": done,
-        "seconds": round(time.perf_counter() - started, 1),
-        "held_out_loss": best_loss,
-        "curve": [[round(v, 4) for v in row] for row in curve],
-    }
-    return LearnedStyle(name, best, thumbnail_of(painting), learned)
+    return finished(done)
 
 
 def as_float(features) -> list:

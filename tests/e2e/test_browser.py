@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from nst.styles.learned import LearnedStyle
 from tests.helpers import ROOT
 from tests.helpers.app_server import app_for_pytest, chromium_for_pytest, running_app
 from tests.helpers.pictures import encoded, landscape, painting
@@ -406,3 +407,42 @@ def test_the_app_can_leave_inference_to_a_style_server(browser, files, tmp_path)
         page.get_by_text("Video").first.click()
         page.get_by_text("this app sends photos to a style server").wait_for(timeout=30_000)
         page.close()
+
+
+def test_learn_a_style_cancel_keeps_the_best_it_paints_and_its_file_loads_again(server, browser, files, tmp_path):
+    page = open_app(browser, server)
+    upload(page, PHOTO, files / "beach.jpg")
+    upload(page, STYLES, files / "painting.png")
+    page.get_by_text("Make a fast style from this painting").click()
+    page.get_by_role("textbox", name="Name").fill("Beach Paint")
+    page.get_by_role("button", name="Learn a style from painting.png").click()
+    page.get_by_text("Learning: step").first.wait_for(timeout=120_000)  # the progress bar, with time left
+    page.get_by_text("Your photo, so far").wait_for(timeout=240_000)  # the preview at the first evaluation
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "learning.png"), full_page=True)
+    page.get_by_role("button", name="Cancel (keep the best so far)").click()
+    page.get_by_text("Beach Paint: cancelled; kept the best so far").wait_for(timeout=60_000)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
+    assert page.get_by_role("button", name="Cancel (keep the best so far)").count() == 0  # no stale controls
+    assert page.get_by_text("Your photo, so far").count() == 0
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download Beach Paint.nststyle").click()
+    style_file = tmp_path / "Beach Paint.nststyle"
+    info.value.save_as(style_file)
+    learned = LearnedStyle.from_bytes(style_file.read_bytes())
+    assert learned.name == "Beach Paint" and learned.settings["steps_done"] >= learned.settings["eval_every"]
+
+    page.get_by_text("Show the 26 built-in styles").click()
+    page.get_by_role("button", name="✓ Beach Paint (yours)").wait_for(timeout=120_000)  # chosen, in the gallery
+    result = np.asarray(stylize_and_download(page, tmp_path).convert("RGB"), np.float32)
+    photo = np.asarray(Image.open(files / "beach.jpg").convert("RGB"), np.float32)
+    assert np.abs(result - photo).mean() > 20  # painted with the learned style
+    page.screenshot(path=str(SHOTS / "learned_in_gallery.png"), full_page=True)
+    page.close()
+
+    fresh = open_app(browser, server)  # another visit: the style comes back from its file
+    fresh.get_by_text("Make a fast style from this painting").click()
+    upload(fresh, "style_file", style_file)
+    fresh.get_by_text("Beach Paint: added from your file").wait_for(timeout=60_000)
+    fresh.close()
