@@ -418,8 +418,8 @@ def learn_style(
 
     check_name(name)
     library = StyleLibrary()
-    if save and not replace and library.path(name).exists():
-        raise OptionError(f"a learned style named {name!r} exists; remove it or choose another name")
+    if save and not replace:
+        library.check_free(name)
     defaults = LearnSettings()
     settings = LearnSettings(steps=steps or defaults.steps, size=size or defaults.size)
     art = images.load_image(painting, name="painting")

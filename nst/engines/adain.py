@@ -154,10 +154,9 @@ class AdaINEngine(EngineBase):
         both = np.concatenate([content, masks], axis=-1)  # pixels and masks scaled and cropped alike
         probe = downscaled(both, self.tiling.stats_pixels)[None]
         features = self._features(probe[..., :3])
-        content_stats = f["masked_statistics"](features, f["region_maps"](probe[..., 3:], features))
-        out = f["regional_decoded"](
-            features, f["region_maps"](probe[..., 3:], features), content_stats, stats, *probe.shape[1:3]
-        )
+        maps = f["region_maps"](probe[..., 3:], features)
+        content_stats = f["masked_statistics"](features, maps)
+        out = f["regional_decoded"](features, maps, content_stats, stats, *probe.shape[1:3])
         transforms = f["regional_color_plans"](out, probe[..., 3:], stats)
         _, sources = f["regional_finish"](out, probe[..., 3:], transforms, stats)
 

@@ -69,11 +69,16 @@ class StyleLibrary:
         """Save ``style`` (whole or not at all); an existing name is refused unless ``replace``."""
         from nst.io.files import write_atomic
 
+        if not replace:
+            self.check_free(style.name)
         path = self.path(style.name)
-        if path.exists() and not replace:
-            raise OptionError(f"a learned style named {style.name!r} exists; remove it or choose another name")
         self.folder.mkdir(parents=True, exist_ok=True)
         return write_atomic(path, style.to_bytes())
+
+    def check_free(self, name: str) -> None:
+        """Refuse a name already taken (before minutes of learning, not after)."""
+        if self.path(name).exists():
+            raise OptionError(f"a learned style named {name!r} exists; remove it or choose another name")
 
     def remove(self, name: str) -> None:
         path = self.path(name)
