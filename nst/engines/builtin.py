@@ -17,7 +17,7 @@ def _key(value, count: int, learned: Callable[[], Collection[str]] | None) -> in
     style itself (an object with a ``code``: one that lives in an app session, not the library)."""
     if learned is not None and hasattr(value, "code") and hasattr(value, "name"):
         return value
-    if isinstance(value, str) and value.strip() and not value.strip().lstrip("-").isdigit() and learned is not None:
+    if isinstance(value, str) and value.strip()[:1].isalpha() and learned is not None:  # names start with a letter
         names = {n.lower(): n for n in learned()}
         if value.strip().lower() in names:
             return names[value.strip().lower()]
