@@ -5,6 +5,7 @@ Screenshots go to artifacts/screenshots/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,21 @@ def ready(page) -> None:
     """The whole page has rendered once (its last widget is there), so uploads land where meant."""
     page.get_by_text("Neural style transfer").first.wait_for(timeout=60_000)
     page.get_by_role("button", name="Stylize", exact=True).wait_for(timeout=60_000)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=120_000)  # the first run is done
+    wait_idle(page, 120_000)  # the first run is done
+
+
+def wait_idle(page, timeout: float = 60_000) -> None:
+    """Wait until the app's run is over; when it is not, a screenshot of the stuck page is kept
+    (artifacts/screenshots/stuck-*.png) beside the server's log (artifacts/logs)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=timeout)
+    except PlaywrightTimeout:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"stuck-{time.strftime('%H%M%S')}.png"), full_page=True)
+        shown = page.locator("[data-testid='stStatusWidget']").inner_text(timeout=5_000)
+        raise AssertionError(f"the app was still busy after {timeout / 1000:.0f} s; its status said {shown!r}") from None
 
 
 PHOTO, STYLES, VIDEO = "content_upload", "style_upload", "video_upload"  # the uploaders' widget keys
@@ -60,7 +75,7 @@ def upload(page, key: str, path: Path) -> None:
     load a positional pick once put the photo among the styles), then let its rerun finish."""
     page.locator(f".st-key-{key} input[type='file']").set_input_files(str(path))
     page.wait_for_timeout(500)  # the rerun has started
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=120_000)
+    wait_idle(page, 120_000)
 
 
 def stylize_and_download(page, tmp_path: Path) -> Image.Image:
@@ -121,7 +136,7 @@ def test_a_painted_region_gets_the_style_and_the_rest_stays_the_photo(server, br
         page.mouse.move(box["x"] + box["width"] * 0.45, y, steps=8)
         page.mouse.up()
     page.wait_for_timeout(800)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
+    wait_idle(page, 60_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "region_painted.png"), full_page=True)
     result = np.asarray(stylize_and_download(page, tmp_path).convert("RGB"), np.float32)
@@ -246,7 +261,7 @@ def test_gatys_progress_and_cancel_keeps_best_so_far(server, browser, files, tmp
     page.get_by_text("Best so far (iteration").wait_for(timeout=120_000)
     page.get_by_role("button", name="Cancel (keep the best image so far)").click()
     page.get_by_text("cancelled at iteration").wait_for(timeout=60_000)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)  # the rerun is done
+    wait_idle(page, 60_000)  # the rerun is done
     assert page.get_by_role("button", name="Cancel (keep the best image so far)").count() == 0  # no stale controls
     assert page.get_by_text("Best so far (iteration").count() == 0
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -327,7 +342,7 @@ def test_small_photo_is_enlarged_on_request_with_a_progress_bar_and_both_downloa
     # the two renders of a large result as one bar, with the time left
     page.get_by_test_id("stProgress").filter(has_text="s left").wait_for(timeout=120_000)
     page.get_by_text("your 400x300 photo was enlarged to 3072 px").wait_for(timeout=300_000)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
+    wait_idle(page, 60_000)
     assert page.get_by_test_id("stProgress").count() == 0  # gone with the run
     from playwright.sync_api import expect
 
@@ -422,7 +437,7 @@ def test_learn_a_style_cancel_keeps_the_best_it_paints_and_its_file_loads_again(
     page.screenshot(path=str(SHOTS / "learning.png"), full_page=True)
     page.get_by_role("button", name="Cancel (keep the best so far)").click()
     page.get_by_text("Beach Paint: cancelled; kept the best so far").wait_for(timeout=60_000)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
+    wait_idle(page, 60_000)
     assert page.get_by_role("button", name="Cancel (keep the best so far)").count() == 0  # no stale controls
     assert page.get_by_text("Your photo, so far").count() == 0
 

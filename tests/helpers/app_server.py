@@ -13,6 +13,7 @@ import urllib.request
 from tests.helpers import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
+LOGS = ROOT / "artifacts" / "logs"
 # The closed network refuses Chromium's background connections; these keep it quiet and fast.
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -33,8 +34,10 @@ def free_port() -> int:
 def serving(command: list[str], port: int, health: str, startup_timeout: float, env: dict | None):
     """Run ``command`` (a server on ``port`` of 127.0.0.1); yield (url, process) once ``health``
     answers; always stopped afterwards."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = open(LOGS / f"{command[2]}-{port}.log", "wb")  # read it when a test against this server fails
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+        command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -55,6 +58,7 @@ def serving(command: list[str], port: int, health: str, startup_timeout: float, 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+        log.close()
 
 
 def running_app(startup_timeout: float = 60, env: dict | None = None):
