@@ -38,12 +38,14 @@ def main() -> None:
     parser.add_argument("--init", default=LearnSettings.init)
     parser.add_argument("--learning-rate", type=float, default=LearnSettings.learning_rate)
     parser.add_argument("--content-weight", type=float, default=LearnSettings.content_weight)
+    parser.add_argument("--size", type=int, default=LearnSettings.size, help="training crops, px")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS-own-styles.md")
     args = parser.parse_args()
     os.environ[DIR_ENV] = tempfile.mkdtemp(prefix="nst-styles-")  # never the user's own library
     settings = LearnSettings(
-        steps=args.steps, init=args.init, learning_rate=args.learning_rate, content_weight=args.content_weight
-    )
+        steps=args.steps, init=args.init, learning_rate=args.learning_rate, content_weight=args.content_weight,
+        size=args.size,
+    )  # fmt: skip
     train_photos = [nst.load_image(p) for p in split(image_files(args.data / "content"))[0][: args.train_photos]]
     eval_photos = split(image_files(args.data / "content"))[1][: args.photos]
     paintings = split(image_files(args.data / "styles"))[1][: args.paintings]
@@ -74,7 +76,8 @@ def main() -> None:
         "# Own fast styles (issue 23)",
         "",
         f"Command: `python -m benchmarks.own_styles --data DATA --vgg VGG_NPZ --paintings {args.paintings} "
-        f"--photos {args.photos} --steps {args.steps} --init {args.init}` "
+        f"--photos {args.photos} --steps {args.steps} --init {args.init} "
+        f"--learning-rate {args.learning_rate} --size {args.size}` "
         f"({time.strftime('%Y-%m-%d')}, 2-core machine).",
         f"Each validation painting learned once on {len(train_photos)} training photos (defaults otherwise: "
         f"{settings.size} px crops, batch {settings.batch}, learning rate {settings.learning_rate}, content weight "

@@ -17,6 +17,7 @@ import time
 import uuid
 from functools import lru_cache
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -229,14 +230,30 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
 
     @app.get("/v1/presets")
     def presets(request: Request) -> list[dict]:
-        """The built-in styles: index, name and a thumbnail of each on our example photo."""
-        from nst.api import builtin_styles
+        """The built-in styles (index, name and a thumbnail of each on our example photo), then
+        the styles learned on this server (``preset=name``; a thumbnail of their painting)."""
+        from nst.api import builtin_styles, learned_styles
 
         base = str(request.base_url).rstrip("/")
-        return [
+        builtin = [
             {"index": i, "name": name, "thumbnail": f"{base}/v1/presets/{i}/thumbnail.jpg"}
             for i, name in enumerate(builtin_styles())
         ]
+        learned = [
+            {"index": None, "name": s.name, "learned": True, "thumbnail": f"{base}/v1/learned/{quote(s.name)}.png"}
+            for s in learned_styles()
+        ]
+        return builtin + learned
+
+    @app.get("/v1/learned/{name}.png", response_class=Response)
+    def learned_thumbnail(name: str) -> Response:
+        from nst.styles.library import StyleLibrary
+
+        try:
+            style = StyleLibrary().get(name)
+        except NSTError as exc:
+            return refusal(404, str(exc))
+        return Response(style.thumbnail, media_type="image/png")
 
     @app.get("/v1/presets/{index}/thumbnail.jpg", response_class=Response)
     async def thumbnail(index: int) -> Response:

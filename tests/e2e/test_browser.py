@@ -64,7 +64,8 @@ def wait_idle(page, timeout: float = 60_000) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"stuck-{time.strftime('%H%M%S')}.png"), full_page=True)
         shown = page.locator("[data-testid='stStatusWidget']").inner_text(timeout=5_000)
-        raise AssertionError(f"the app was still busy after {timeout / 1000:.0f} s; its status said {shown!r}") from None
+        message = f"the app was still busy after {timeout / 1000:.0f} s; its status said {shown!r}"
+        raise AssertionError(message) from None
 
 
 PHOTO, STYLES, VIDEO = "content_upload", "style_upload", "video_upload"  # the uploaders' widget keys

@@ -15,6 +15,8 @@ from PIL import Image
 
 import nst
 from nst.service.client import RemoteService
+from nst.styles.learned import LearnedStyle, thumbnail_of
+from nst.styles.library import StyleLibrary
 from tests.helpers import ROOT
 from tests.helpers.app_server import free_port, running_service
 from tests.helpers.cli import run_cli
@@ -161,7 +163,7 @@ def test_engines_presets_thumbnails_health_and_docs(service):
     assert {"magenta", "adain", "preset", "gatys", "magenta-hub"} <= set(engines)
     assert engines["magenta"]["available"] and not engines["magenta-hub"]["available"]
     assert "internet" in engines["magenta-hub"]["reason"]
-    presets = requests.get(service + "/v1/presets", timeout=10).json()
+    presets = [p for p in requests.get(service + "/v1/presets", timeout=10).json() if p["index"] is not None]
     assert len(presets) == 26 and presets[19]["index"] == 19 and presets[19]["name"]
     thumbnail = requests.get(presets[19]["thumbnail"], timeout=TIMEOUT)
     assert thumbnail.headers["content-type"] == "image/jpeg"
@@ -170,6 +172,31 @@ def test_engines_presets_thumbnails_health_and_docs(service):
     assert requests.get(service + "/healthz", timeout=10).json()["status"] == "ok"
     assert "/v1/stylize" in requests.get(service + "/openapi.json", timeout=10).json()["paths"]
     assert requests.get(service + "/nowhere", timeout=10).json() == {"error": "Not Found"}
+
+
+def test_a_style_learned_on_the_server_is_listed_and_paints_as_the_api_does(service, photo):
+    """A style in the server's library (``nst style learn`` there) is a preset by name, alone or blended."""
+    code = np.random.default_rng(3).normal(0.0, 0.5, 990).astype(np.float32)
+    style = LearnedStyle("Served Haze", code, thumbnail_of(painting(2)), {"steps": 1})
+    library = StyleLibrary()  # the server's: it inherits NST_STYLE_DIR from the test process
+    library.add(style)
+    try:
+        listed = {p["name"]: p for p in requests.get(service + "/v1/presets", timeout=10).json()}
+        assert listed["Served Haze"]["learned"] and listed["Served Haze"]["index"] is None
+        thumbnail = requests.get(listed["Served Haze"]["thumbnail"], timeout=10)
+        assert thumbnail.status_code == 200 and thumbnail.content == style.thumbnail
+        for preset in ("Served Haze", "Served Haze:0.5,19:0.5"):
+            answer = stylize(service, [("content", ("p.png", photo))], {"preset": preset, "size": "256"})
+            assert answer.status_code == 200, answer.text
+            served = np.asarray(Image.open(io.BytesIO(answer.content)), np.float32)
+            expected = np.asarray(nst.stylize(photo, preset=preset, size=256), np.float32)
+            assert np.abs(served - expected).mean() < 0.5  # the picture nst.stylize paints with it
+            assert np.abs(served - np.asarray(nst.stylize(photo, preset=19, size=256), np.float32)).mean() > 5
+        answer = stylize(service, [("content", ("p.png", photo))], {"preset": "Nobody Knows"})
+        assert answer.status_code == 422 and "nor a learned one (Served Haze)" in answer.json()["error"]
+        assert requests.get(service + "/v1/learned/..%2Fetc.png", timeout=10).status_code == 404
+    finally:
+        library.remove("Served Haze")
 
 
 def test_metrics_count_requests_latency_errors_and_the_queue(service, photo):
