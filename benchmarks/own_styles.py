@@ -39,6 +39,10 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=LearnSettings.learning_rate)
     parser.add_argument("--content-weight", type=float, default=LearnSettings.content_weight)
     parser.add_argument("--size", type=int, default=LearnSettings.size, help="training crops, px")
+    parser.add_argument(
+        "--learn-without-vgg", action="store_true",
+        help="learn with the offline loss network (the embedded MobileNetV2); VGG-19 still scores",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS-own-styles.md")
     args = parser.parse_args()
     os.environ[DIR_ENV] = tempfile.mkdtemp(prefix="nst-styles-")  # never the user's own library
@@ -54,7 +58,13 @@ def main() -> None:
     rows, curves = [], []
     for i, painting_path in enumerate(paintings):
         painting = nst.load_image(painting_path)
-        learned = learn_style(painting, train_photos, name=f"Painting {i}", settings=settings, vgg=args.vgg)
+        learned = learn_style(
+            painting,
+            train_photos,
+            name=f"Painting {i}",
+            settings=settings,
+            vgg=None if args.learn_without_vgg else args.vgg,
+        )
         library.add(learned)
         scores = {engine: [] for engine in ENGINES}
         for photo_path in eval_photos:
@@ -77,7 +87,7 @@ def main() -> None:
         "",
         f"Command: `python -m benchmarks.own_styles --data DATA --vgg VGG_NPZ --paintings {args.paintings} "
         f"--photos {args.photos} --steps {args.steps} --init {args.init} "
-        f"--learning-rate {args.learning_rate} --size {args.size}` "
+        f"--learning-rate {args.learning_rate} --size {args.size}{' --learn-without-vgg' * args.learn_without_vgg}` "
         f"({time.strftime('%Y-%m-%d')}, 2-core machine).",
         f"Each validation painting learned once on {len(train_photos)} training photos (defaults otherwise: "
         f"{settings.size} px crops, batch {settings.batch}, learning rate {settings.learning_rate}, content weight "
