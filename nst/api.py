@@ -373,18 +373,24 @@ MAX_LEARN_PHOTOS = 200  # photos a style is learned on; more only cost memory
 VIDEO_FRAMES = 24  # frames taken, evenly spread, from a clip a style is learned on
 
 
+def source_label(source: Any, role: str) -> str:
+    """How an input is named in an error: its role and, when it is a file, the file's name."""
+    return f"{role} {Path(source).name}" if isinstance(source, str | os.PathLike) else role
+
+
 def learning_photos(photos: Sequence[images.ImageSource] | None = None, video: Any = None) -> list[Image.Image]:
     """The photos a style is learned on: the given ones (the first ``MAX_LEARN_PHOTOS``), or
     ``VIDEO_FRAMES`` frames spread over a clip."""
     if photos:
-        return [images.load_image(p, name=f"photo {i + 1}") for i, p in enumerate(list(photos)[:MAX_LEARN_PHOTOS])]
+        chosen = list(photos)[:MAX_LEARN_PHOTOS]
+        return [images.load_image(p, name=source_label(p, f"photo {i + 1}")) for i, p in enumerate(chosen)]
     if video is not None:
         from nst.io.video import VideoReader
 
-        with VideoReader(video) as reader:
-            frames = list(reader.frames())
-        step = max(1, len(frames) // VIDEO_FRAMES)
-        return [Image.fromarray(f) for f in frames[::step][:VIDEO_FRAMES]]
+        with VideoReader(video) as reader:  # only the frames kept are held: a long clip fits in memory
+            step = max(1, reader.info.frames // VIDEO_FRAMES)
+            frames = [Image.fromarray(f) for i, f in enumerate(reader.frames()) if i % step == 0]
+        return frames[:VIDEO_FRAMES]
     raise OptionError("learning a style needs photos (a folder or a list) or a video to learn it on")
 
 
@@ -422,7 +428,7 @@ def learn_style(
         library.check_free(name)
     defaults = LearnSettings()
     settings = LearnSettings(steps=steps or defaults.steps, size=size or defaults.size)
-    art = images.load_image(painting, name="painting")
+    art = images.load_image(painting, name=source_label(painting, "painting"))
     pictures = learning_photos(photos, video)
     shown = images.fit(images.load_image(preview, name="preview"), 384) if preview is not None else None
     with inference_slots().hold():

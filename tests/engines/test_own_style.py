@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import nst
+from nst.api import VIDEO_FRAMES, learning_photos
 from nst.runtime.progress import CancelToken
 from nst.styles.learned import LearnedStyle
 from nst.styles.library import StyleLibrary
@@ -90,3 +91,20 @@ def test_the_command_line_learns_lists_uses_and_removes_a_style(tmp_path):
     missing = run_cli(photos / "p0.png", "--preset", "Cli Art", "-o", out)
     assert missing.returncode == 2 and "nor a learned one" in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_a_clip_gives_frames_spread_over_it_to_learn_on(tmp_path):
+    from tests.helpers.clips import write_clip
+
+    shades = [np.full((48, 64, 3), 4 * i, np.uint8) for i in range(60)]  # frame i is grey 4i
+    clip = write_clip(tmp_path / "ramp.mp4", shades, audio=None)
+    frames = learning_photos(video=clip)
+    assert len(frames) == VIDEO_FRAMES and frames[0].size == (64, 48)
+    greys = [float(np.asarray(f, np.float32).mean()) for f in frames]
+    assert greys[0] < 6 and greys[-1] > 4 * 60 * 0.6  # from the start to well into the clip
+    assert all(b > a for a, b in zip(greys, greys[1:], strict=False))  # in order, each a later frame
+
+
+def test_a_missing_painting_is_named_in_one_line(tmp_path):
+    with pytest.raises(nst.ImageError, match="painting nope.jpg: file not found"):
+        nst.learn_style(tmp_path / "nope.jpg", [landscape()], name="Never")
