@@ -5,6 +5,7 @@ Screenshots go to artifacts/screenshots/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -66,6 +67,17 @@ def wait_idle(page, timeout: float = 60_000) -> None:
         shown = page.locator("[data-testid='stStatusWidget']").inner_text(timeout=5_000)
         message = f"the app was still busy after {timeout / 1000:.0f} s; its status said {shown!r}"
         raise AssertionError(message) from None
+
+
+@contextlib.contextmanager
+def shot_on_failure(page, name: str):
+    """A screenshot of the page (artifacts/screenshots/failed-NAME.png) when the block fails."""
+    try:
+        yield
+    except BaseException:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"failed-{name}.png"), full_page=True)
+        raise
 
 
 PHOTO, STYLES, VIDEO = "content_upload", "style_upload", "video_upload"  # the uploaders' widget keys
@@ -437,13 +449,13 @@ def test_learn_a_style_cancel_keeps_the_best_it_paints_and_its_file_loads_again(
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "learning.png"), full_page=True)
     page.get_by_role("button", name="Cancel (keep the best so far)").click()
-    page.get_by_text("Beach Paint: cancelled; kept the best so far").wait_for(timeout=60_000)
-    wait_idle(page, 60_000)
-    assert page.get_by_role("button", name="Cancel (keep the best so far)").count() == 0  # no stale controls
-    assert page.get_by_text("Your photo, so far").count() == 0
-
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download Beach Paint.nststyle").click()
+    with shot_on_failure(page, "learn_cancelled"):
+        page.get_by_text("Beach Paint: cancelled; kept the best so far").wait_for(timeout=60_000)
+        wait_idle(page, 60_000)
+        assert page.get_by_role("button", name="Cancel (keep the best so far)").count() == 0  # no stale controls
+        assert page.get_by_text("Your photo, so far").count() == 0
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download Beach Paint.nststyle").click()
     style_file = tmp_path / "Beach Paint.nststyle"
     info.value.save_as(style_file)
     learned = LearnedStyle.from_bytes(style_file.read_bytes())
