@@ -387,10 +387,13 @@ def learning_photos(photos: Sequence[images.ImageSource] | None = None, video: A
     if video is not None:
         from nst.io.video import VideoReader
 
-        with VideoReader(video) as reader:  # only the frames kept are held: a long clip fits in memory
+        frames = []
+        with VideoReader(video) as reader:  # every frame is decoded (a broken clip is refused), few are held
             step = max(1, reader.info.frames // VIDEO_FRAMES)
-            frames = [Image.fromarray(f) for i, f in enumerate(reader.frames()) if i % step == 0]
-        return frames[:VIDEO_FRAMES]
+            for i, pixels in enumerate(reader.frames()):
+                if i % step == 0 and len(frames) < VIDEO_FRAMES:
+                    frames.append(Image.fromarray(pixels))
+        return frames
     raise OptionError("learning a style needs photos (a folder or a list) or a video to learn it on")
 
 

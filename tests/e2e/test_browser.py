@@ -56,17 +56,16 @@ def ready(page) -> None:
 
 def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until the app's run is over; when it is not, a screenshot of the stuck page is kept
-    (artifacts/screenshots/stuck-*.png) beside the server's log (artifacts/logs)."""
+    (artifacts/screenshots/failed-stuck-*.png) beside the server's log (artifacts/logs)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    try:
-        page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=timeout)
-    except PlaywrightTimeout:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"stuck-{time.strftime('%H%M%S')}.png"), full_page=True)
-        shown = page.locator("[data-testid='stStatusWidget']").inner_text(timeout=5_000)
-        message = f"the app was still busy after {timeout / 1000:.0f} s; its status said {shown!r}"
-        raise AssertionError(message) from None
+    with shot_on_failure(page, f"stuck-{time.strftime('%H%M%S')}"):
+        try:
+            page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=timeout)
+        except PlaywrightTimeout:
+            shown = page.locator("[data-testid='stStatusWidget']").inner_text(timeout=5_000)
+            message = f"the app was still busy after {timeout / 1000:.0f} s; its status said {shown!r}"
+            raise AssertionError(message) from None
 
 
 @contextlib.contextmanager

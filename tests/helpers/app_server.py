@@ -35,30 +35,29 @@ def serving(command: list[str], port: int, health: str, startup_timeout: float, 
     """Run ``command`` (a server on ``port`` of 127.0.0.1); yield (url, process) once ``health``
     answers; always stopped afterwards."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    log = open(LOGS / f"{command[2]}-{port}.log", "wb")  # read it when a test against this server fails
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + startup_timeout
-        while True:
-            try:
-                if urllib.request.urlopen(url + health, timeout=2).status == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"{command[2]} did not start within {startup_timeout:.0f} s") from None
-                time.sleep(0.5)
-        yield url, process
-    finally:
-        process.terminate()
+    with open(LOGS / f"{command[2]}-{port}.log", "wb") as log:  # read it when a test against this server fails
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
+            deadline = time.monotonic() + startup_timeout
+            while True:
+                try:
+                    if urllib.request.urlopen(url + health, timeout=2).status == 200:
+                        break
+                except OSError:
+                    if time.monotonic() > deadline or process.poll() is not None:
+                        raise RuntimeError(f"{command[2]} did not start within {startup_timeout:.0f} s") from None
+                    time.sleep(0.5)
+            yield url, process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 def running_app(startup_timeout: float = 60, env: dict | None = None):
