@@ -22,6 +22,8 @@ BORDER = 16  # px of mirrored context around every image the encoder sees (train
 
 # encoder layers AdaIN can work on -> their channels and downscale factor
 LEVELS = {
+    "MobilenetV2__expanded_conv__project": (16, 2),
+    "MobilenetV2__expanded_conv_1__expand": (96, 2),
     "MobilenetV2__expanded_conv_3__expand": (144, 4),
     "MobilenetV2__expanded_conv_4__expand": (192, 8),
     "MobilenetV2__expanded_conv_6__expand": (192, 8),
@@ -34,12 +36,16 @@ CUTS = {
     "two_level": ("MobilenetV2__expanded_conv_3__expand", "MobilenetV2__expanded_conv_4__expand"),
 }
 CUTS["two_level_coded"] = CUTS["two_level"]  # the same levels; the decoder also gets the style code
-CODED_CUTS = {"two_level_coded"}
+# and the 1/2 level too, for the fine structure of dense photos (a 1x1 convolution into the 1/2 maps)
+CUTS["three_level_coded"] = ("MobilenetV2__expanded_conv_1__expand", *CUTS["two_level"])
+CUTS["three_level_narrow_coded"] = ("MobilenetV2__expanded_conv__project", *CUTS["two_level"])
+CODED_CUTS = {"two_level_coded", "three_level_coded", "three_level_narrow_coded"}
 DEFAULT_CUT = "two_level_coded"
 # decoder widths per resolution level, deepest first: level 3 is 1/8, level 0 full size
 LEVEL_WIDTHS = {3: (128,), 2: (128, 64), 1: (64, 32), 0: ()}  # full size: only the RGB conv (speed)
 CONTEXT_WIDTH = 96  # the 1/8 branch of the two-level decoder
 CODE_WIDTH = 128  # hidden units between the style code and the 1/8 branch's modulation
+DETAIL_LEVEL = 1  # where a three-level decoder adds the 1/2 features
 # Convolutions reading maps at 1/2 size or larger pad with zeros, not by reflection: their edge
 # effects reach at most 4 px into the picture, inside the mirrored border that the engine and
 # training crop (BORDER, 16 px), and reflecting those large maps cost 11 of 80 ms at 1024x1024.
@@ -95,6 +101,9 @@ def build_decoder(
     One level: 3x3 convolutions back up to full size. Two levels: the 1/8 features go through a
     context branch (two convolutions, the second one starting at zero) that is upsampled and
     added to the output of the 1/4 convolutions, so a two-level decoder starts out as the one-level one.
+    Three levels: the 1/2 features also go through a 1x1 convolution (starting at zero) added
+    to the first 1/2-size maps, so the decoder draws the photo's fine structure from them and
+    starts out as the two-level one.
     Each 2x step is an :class:`~nst.nets.layers.UpsampleConv` (nearest upsampling + convolution).
     Coded cuts (``CODED_CUTS``) also take the style code (:func:`style_code`), from which two
     dense layers (the second starting at zero) modulate the context branch per channel (FiLM):
@@ -127,8 +136,10 @@ def build_decoder(
         x = ReflectionPad(1, name=f"pad_{name}")(x)
         return layers.Conv2D(width, 3, activation=activation, name=name, dtype=dtype, **kwargs)(x)
 
-    x = inputs[0]
-    top = int(np.log2(LEVELS[CUTS[cut][0]][1]))
+    detail = inputs[0] if LEVELS[CUTS[cut][0]][1] == 2 else None
+    main = inputs[1:] if detail is not None else inputs  # the decoder's start, then its context
+    x = main[0]
+    top = int(np.log2(LEVELS[CUTS[cut][len(inputs) - len(main)]][1]))
     for level in range(top, -1, -1):
         for i, width in enumerate(LEVEL_WIDTHS[level]):
             if level < top and i == 0:  # reads the map one level down
@@ -136,10 +147,13 @@ def build_decoder(
                     width, activation="relu", padding=padding(level + 1), name=f"conv{level}_0", dtype=dtype
                 )
                 x = up(x)
+                if level == DETAIL_LEVEL and detail is not None:
+                    skip = layers.Conv2D(width, 1, kernel_initializer="zeros", name="detail0", dtype=dtype)(detail)
+                    x = layers.Add(name="with_detail", dtype=dtype)([x, skip])
             else:
                 x = conv(x, width, f"conv{level}_{i}", level)
-            if level == top and i == len(LEVEL_WIDTHS[level]) - 1 and len(inputs) > 1:
-                context = conv(inputs[1], CONTEXT_WIDTH, "context0", level + 1)
+            if level == top and i == len(LEVEL_WIDTHS[level]) - 1 and len(main) > 1:
+                context = conv(main[1], CONTEXT_WIDTH, "context0", level + 1)
                 if cut in CODED_CUTS:
                     context = FeatureModulation(name="film", dtype=dtype)(context, film)
                 context = conv(context, width, "context1", level + 1, activation=None, kernel_initializer="zeros")

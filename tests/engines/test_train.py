@@ -69,6 +69,31 @@ def test_train_checkpoint_resume_and_export(folders, vgg_npz, tmp_path, capsys):
     cut, grown = load_decoder(coded / "decoder.npz")
     assert cut == "two_level_coded" and np.abs(grown.get_layer("film1").kernel.numpy()).max() > 0
 
+    finer = tmp_path / "finer"  # and a three-level one from that, its 1/2-size input's convolution learning
+    grown_file = str(coded / "decoder.npz")
+    assert main(args(folders, vgg_npz, finer, 2, "--init", grown_file, "--cut", "three_level_coded")) == 0
+    cut, three = load_decoder(finer / "decoder.npz")
+    assert cut == "three_level_coded" and np.abs(three.get_layer("detail0").kernel.numpy()).max() > 0
+
+
+def test_a_decoder_grown_a_finer_level_starts_out_drawing_what_it_grew_from(tmp_path):
+    from nst.nets.adain import init_decoder
+
+    rng = np.random.default_rng(0)
+    two = build_decoder("two_level_coded")
+    for w in two.weights:  # trained-looking weights, the zero-started layers included
+        w.assign(rng.normal(0, 0.05, tuple(w.shape)).astype(np.float32))
+    save_decoder(two, "two_level_coded", tmp_path / "two.npz")
+    _, two = load_decoder(tmp_path / "two.npz")
+    three = build_decoder("three_level_coded")
+    assert init_decoder(three, tmp_path / "two.npz") == ["detail0/kernel", "detail0/bias"]
+    features = [rng.uniform(0, 6, (1, s, s, c)).astype(np.float32) for s, c in ((32, 96), (16, 144), (8, 192))]
+    code = rng.uniform(0, 2, (1, 384)).astype(np.float32)
+    before = np.asarray(two([*features[1:], code]))
+    after = np.asarray(three([*features, code]))
+    assert before.shape == after.shape == (1, 64, 64, 3)
+    assert np.abs(before).max() > 0.1 and np.allclose(before, after, atol=1e-5)
+
 
 def test_band_loss_sees_each_picture_with_its_own_styles_band_contrast():
     import tensorflow as tf
