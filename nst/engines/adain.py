@@ -4,10 +4,11 @@ Works in feature statistics, as the paper does, at each encoder level of the dec
 (1/4 and 1/8): several styles blend by mixing their channel means and standard deviations.
 The decoded picture then takes the style's colour mean and covariance and its texture
 contrast per scale (nst.ops.bands): per-channel feature statistics alone pin down neither.
-Strength fades the full-strength picture toward the photo: at equal style loss that keeps
-more of the photo than the paper's alpha (interpolating features) did, 0.8-0.9x its content
-loss on the curve (benchmarks/RESULTS-curve.md). Above the one-pass size the statistics come from
-a downscaled pass and the image runs in tiles, like the magenta engine.
+Strength fades the full-strength picture toward the photo and then sets its texture contrast
+per scale to the strength's mix of the style's and the photo's: at equal style loss that keeps
+more of the photo than the paper's alpha (interpolating features) did
+(benchmarks/RESULTS-curve.md). Above the one-pass size the statistics come from a downscaled
+pass and the image runs in tiles, like the magenta engine.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from PIL import Image
 from nst.engines.contract import EngineBase, PreparedStyle, Settings, check_prepared
 from nst.io.images import fit, to_array
 from nst.nets.tiling import Tiling, downscaled, tiled_apply
-from nst.ops.mix import fade
 from nst.runtime.cache import LRUCache
 from nst.runtime.progress import CancelToken, ProgressCallback, Reporter, check_cancel
 from nst.runtime.tf import default_precision, import_tensorflow
@@ -45,6 +45,7 @@ class AdaINEngine(EngineBase):
         tf = import_tensorflow()
         from nst.nets.adain import AdaINNetwork
         from nst.ops.adain import level_statistics
+        from nst.ops.bands import band_contrast
 
         self.precision = precision or default_precision()
         self.network = net = AdaINNetwork(decoder, self.precision)
@@ -56,6 +57,8 @@ class AdaINEngine(EngineBase):
         self._decoded = tf.function(net.decoded, **relaxed)
         self._plan = tf.function(net.color_plan, **relaxed)
         self._finish = tf.function(net.finish, **relaxed)
+        self._faded = tf.function(net.faded, **relaxed)
+        self._contrast = tf.function(band_contrast, **relaxed)
         self._whole = tf.function(net.whole_picture, **relaxed)
         self._regional = {  # regional styles (render_regions)
             name: tf.function(getattr(net, name), **relaxed)
@@ -66,6 +69,8 @@ class AdaINEngine(EngineBase):
                 "regional_decoded",
                 "regional_color_plans",
                 "regional_finish",
+                "regional_contrasts",
+                "regional_faded",
             )
         }
         self._stats: LRUCache[tuple[np.ndarray, ...]] = LRUCache(STATS_CACHE_SIZE)
@@ -109,8 +114,9 @@ class AdaINEngine(EngineBase):
         cancel: CancelToken | None = None,
     ) -> np.ndarray:
         """The picture at full strength (AdaIN's alpha 1: the style's statistics, colour mean and
-        covariance and texture contrast per scale), faded toward the photo by strength: on the
-        style/content curve that fade beats lowering alpha (benchmarks/RESULTS-curve.md)."""
+        covariance and texture contrast per scale), faded toward the photo by strength
+        (:func:`nst.nets.adain.faded_picture`): on the style/content curve that beats lowering
+        alpha (benchmarks/RESULTS-curve.md)."""
         check_prepared(style, self.name)
         stats, strength, alpha = self.statistics(style), np.float32(settings.strength), np.float32(1.0)
         height, width = content.shape[:2]
@@ -124,13 +130,15 @@ class AdaINEngine(EngineBase):
         content_stats = tuple(np.asarray(m, np.float32) for m in self._moments(features))
         out = self._decoded(features, content_stats, stats, alpha, *probe.shape[:2])
         transform = self._plan(out, None, stats, alpha)
-        _, source = self._finish(out, transform, stats, alpha)
+        picture, source = self._finish(out, transform, stats, alpha)
+        content_contrast = self._contrast(probe[None])
+        _, faded_source = self._faded(picture, probe[None], stats, strength, None, content_contrast)
 
         def run_tile(tile: np.ndarray) -> np.ndarray:
             decoded = self._decoded(self._features(tile[None]), content_stats, stats, alpha, *tile.shape[:2])
-            return fade(
-                np.asarray(self._finish(decoded, transform, stats, alpha, source)[0], np.float32)[0], tile, strength
-            )
+            picture = self._finish(decoded, transform, stats, alpha, source)[0]
+            faded = self._faded(picture, tile[None], stats, strength, faded_source, content_contrast)[0]
+            return np.asarray(faded, np.float32)[0]
 
         return tiled_apply(content, run_tile, self.tiling, progress, cancel)
 
@@ -158,7 +166,10 @@ class AdaINEngine(EngineBase):
         content_stats = f["masked_statistics"](features, maps)
         out = f["regional_decoded"](features, maps, content_stats, stats, *probe.shape[1:3])
         transforms = f["regional_color_plans"](out, probe[..., 3:], stats)
-        _, sources = f["regional_finish"](out, probe[..., 3:], transforms, stats)
+        picture, sources = f["regional_finish"](out, probe[..., 3:], transforms, stats)
+        contrasts = f["regional_contrasts"](probe[..., :3], probe[..., 3:], len(stats))
+        probe_pixels, probe_masks = probe[..., :3], probe[..., 3:]
+        _, faded_sources = f["regional_faded"](picture, probe_pixels, probe_masks, stats, strength, None, contrasts)
 
         def run_tile(tile: np.ndarray) -> np.ndarray:
             pixels, weights = tile[None, ..., :3], tile[None, ..., 3:]
@@ -167,6 +178,7 @@ class AdaINEngine(EngineBase):
                 features, f["region_maps"](weights, features), content_stats, stats, *tile.shape[:2]
             )
             picture = f["regional_finish"](decoded, weights, transforms, stats, sources)[0]
-            return fade(np.asarray(picture, np.float32)[0], tile[..., :3], strength)
+            faded = f["regional_faded"](picture, pixels, weights, stats, strength, faded_sources, contrasts)[0]
+            return np.asarray(faded, np.float32)[0]
 
         return tiled_apply(both, run_tile, self.tiling, progress, cancel)

@@ -228,6 +228,28 @@ def finish_picture(out, transform, band_target, alpha=1.0, source=None):
     return ops.clip(apply_color_transform(out, transform) + upsample_to(change, out), 0.0, 1.0), source
 
 
+def faded_picture(picture, content, band_target, strength, source=None, content_contrast=None):
+    """(picture, band contrast it was scaled from): the full-strength ``picture`` faded toward the
+    photo ``content`` by ``strength``, its texture contrast per scale then set to the strength's
+    mix of the style's (``band_target``) and the photo's. A plain fade averages two textures that
+    do not line up and shows less contrast than either; and at strength 1 this is the band step
+    once more, which brings the contrast closer to the painting's than one pass (its clipping and
+    the colour step leave it off by up to 20 %). On the style/content curve it keeps more of the
+    photo at equal style loss (benchmarks/RESULTS-curve.md). Tiles pass the whole picture's
+    ``source`` and ``content_contrast``."""
+    from keras import ops
+
+    from nst.ops.bands import band_contrast, contrast_change, downsample, upsample_to
+    from nst.ops.mix import fade
+
+    faded = fade(picture, ops.cast(content, "float32"), strength)
+    if content_contrast is None:
+        content_contrast = band_contrast(content)
+    target = strength * band_target + (1.0 - strength) * content_contrast
+    change, source = contrast_change(downsample(faded), target, 1.0, source)
+    return ops.clip(faded + upsample_to(change, faded), 0.0, 1.0), source
+
+
 class AdaINNetwork:
     """Frozen encoder and trained decoder with the steps between them, as tensor functions (the
     engine wraps them in ``tf.function``; the TFLite export traces them as they are).
@@ -333,20 +355,23 @@ class AdaINNetwork:
         """(picture, band contrast it was scaled from): see :func:`finish_picture`."""
         return finish_picture(out, transform, self.split(style)[2], alpha, source)
 
+    def faded(self, picture, content, style: tuple, strength, source=None, content_contrast=None):
+        """(picture, band contrast it was scaled from): see :func:`faded_picture`."""
+        return faded_picture(picture, content, self.split(style)[2], strength, source, content_contrast)
+
     def whole_picture(self, content, style: tuple, strength):
         """One graph for a picture NHWC that fits one pass: encode, AdaIN, decode, colour,
         contrast, at full strength, then faded toward the photo by ``strength`` (see
-        :func:`faded`)."""
+        :func:`faded_picture`)."""
         import tensorflow as tf
 
         from nst.ops.adain import level_statistics
-        from nst.ops.mix import fade
 
         features = self.features(self.padded(content))
         height, width = tf.shape(content)[1], tf.shape(content)[2]
         out = self.decoded(features, level_statistics(features), style, 1.0, height, width)
         transform = self.color_plan(out, None, style, 1.0)
-        return fade(self.finish(out, transform, style, 1.0)[0], content, strength)
+        return self.faded(self.finish(out, transform, style, 1.0)[0], content, style, strength)[0]
 
     # Regional styles (Huang & Belongie 2017, spatial control): each region's features are
     # normalized by that region's own statistics toward its style's, the style codes, colours
@@ -423,15 +448,38 @@ class AdaINNetwork:
         change, sources = regional_contrast_change(downsample(colored), targets, downsample(masks), sources)
         return ops.clip(colored + upsample_to(change, out), 0.0, 1.0), sources
 
+    def regional_contrasts(self, content, masks, count: int) -> list:
+        """Per region, the photo's own band contrast there (what :meth:`regional_faded` mixes in)."""
+        from nst.ops.bands import downsample, regional_band_contrast
+
+        return regional_band_contrast(downsample(content), downsample(masks), count)
+
+    def regional_faded(self, picture, content, masks, styles: list, strength, sources=None, content_contrasts=None):
+        """(picture, band contrasts per region): :func:`faded_picture` with each region's
+        contrast set to the strength's mix of its style's and the photo's there."""
+        from keras import ops
+
+        from nst.ops.bands import downsample, regional_contrast_change, upsample_to
+        from nst.ops.mix import fade
+
+        faded = fade(picture, ops.cast(content, "float32"), strength)
+        if content_contrasts is None:
+            content_contrasts = self.regional_contrasts(content, masks, len(styles))
+        targets = [
+            strength * self.split(style)[2] + (1.0 - strength) * own
+            for style, own in zip(styles, content_contrasts, strict=True)
+        ]
+        change, sources = regional_contrast_change(downsample(faded), targets, downsample(masks), sources)
+        return ops.clip(faded + upsample_to(change, faded), 0.0, 1.0), sources
+
     def regional_picture(self, content, masks, styles: list, strength):
         """:meth:`whole_picture` with a style per region."""
         import tensorflow as tf
-
-        from nst.ops.mix import fade
 
         features = self.features(self.padded(content))
         maps = self.region_maps(masks, features)
         height, width = tf.shape(content)[1], tf.shape(content)[2]
         out = self.regional_decoded(features, maps, self.masked_statistics(features, maps), styles, height, width)
         transforms = self.regional_color_plans(out, masks, styles)
-        return fade(self.regional_finish(out, masks, transforms, styles)[0], content, strength)
+        picture = self.regional_finish(out, masks, transforms, styles)[0]
+        return self.regional_faded(picture, content, masks, styles, strength)[0]

@@ -95,6 +95,30 @@ def contrast_change(half, target, alpha=1.0, source=None):
     return change, source
 
 
+def _mask_pyramid(weights, levels: int) -> list:
+    """Region masks at each band's size, finest first."""
+    maps = [weights]
+    for _ in range(levels - 1):
+        maps.append(downsample(maps[-1]))
+    return maps
+
+
+def _regional_contrasts(bands, maps, count: int) -> list:
+    from keras import ops
+
+    return [
+        ops.stack([_weighted_channel_std(band, m[..., k : k + 1]) for band, m in zip(bands, maps, strict=True)])
+        for k in range(count)
+    ]
+
+
+def regional_band_contrast(half, weights, count: int, levels: int = LEVELS) -> list:
+    """Per region, the band contrast (levels, 3) of the half-size image ``half`` within that
+    region (``weights`` 1xHxWxK at ``half``'s size, K = ``count``): :func:`band_contrast` of
+    each region alone."""
+    return _regional_contrasts(_pyramid(half, levels), _mask_pyramid(weights, levels), count)
+
+
 def regional_contrast_change(half, targets, weights, sources=None):
     """:func:`contrast_change` at full strength with one target per region: ``targets`` a list
     of (levels, 3) contrasts, ``weights`` 1xHxWxK region masks at ``half``'s size. Each band's
@@ -103,14 +127,9 @@ def regional_contrast_change(half, targets, weights, sources=None):
     from keras import ops
 
     bands = _pyramid(half, targets[0].shape[0])
-    maps = [weights]
-    for _ in bands[1:]:
-        maps.append(downsample(maps[-1]))
+    maps = _mask_pyramid(weights, len(bands))
     if sources is None:
-        sources = [
-            ops.stack([_weighted_channel_std(band, m[..., k : k + 1]) for band, m in zip(bands, maps, strict=True)])
-            for k in range(len(targets))
-        ]
+        sources = _regional_contrasts(bands, maps, len(targets))
     gains = [
         ops.clip(
             ops.sum(t, axis=-1, keepdims=True) / ops.maximum(ops.sum(s, axis=-1, keepdims=True), 1e-6), *GAIN_RANGE

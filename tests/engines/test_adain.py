@@ -12,6 +12,7 @@ from nst.io.images import to_array
 from nst.nets.adain import BORDER, CUTS, DECODER_FILE, build_decoder, init_decoder, load_decoder, save_decoder
 from nst.nets.tiling import Tiling
 from nst.ops.adain import blend_statistics, level_statistics
+from nst.ops.bands import band_contrast
 from nst.ops.color import color_statistics, rgb_to_ycbcr
 from nst.runtime.assets import asset_path
 from nst.runtime.tf import import_tensorflow
@@ -110,15 +111,33 @@ def test_blends_mix_feature_statistics(engine):
     assert d_middle < statistics_distance(engine, half, sa) and d_middle < statistics_distance(engine, half, sb)
 
 
-def test_tiles_equal_one_pass(engine):
+def test_strength_fades_to_the_photo_keeping_the_mixed_texture_contrast(engine):
+    """A plain fade averages two textures that do not line up and shows less contrast than
+    either; the faded picture's band contrast is set to the strength's mix of the painting's
+    and the photo's instead."""
+    pixels, style = to_array(landscape(seed=2)), painting(5)
+    prepared = engine.prepare([style], np.ones(1, np.float32))
+    full, half = (engine.render(pixels, prepared, Settings(strength=a)) for a in (1.0, 0.5))
+    mixed = 0.5 * engine.style_statistics(style)[-1] + 0.5 * np.asarray(band_contrast(pixels[None]))
+
+    def off(picture):  # how far each band's contrast is from the mix, summed over colours
+        return np.abs(np.asarray(band_contrast(picture[None])).sum(-1) / mixed.sum(-1) - 1.0).mean()
+
+    plain = 0.5 * full + 0.5 * pixels
+    assert off(half) < 0.4 * off(plain), (off(half), off(plain))
+    assert np.abs(half - pixels).mean() < np.abs(full - pixels).mean()  # and it is nearer the photo
+
+
+@pytest.mark.parametrize("strength", [1.0, 0.6])
+def test_tiles_equal_one_pass(engine, strength):
     """12 tiles of 128 px with 64 px margins, statistics from the whole picture (not downscaled):
     the stitched picture is the one-pass picture, joints included."""
     pixels = to_array(landscape(480, 360, seed=4))
     style = engine.prepare([painting(7)], np.ones(1, np.float32))
-    whole = engine.render(pixels, style, Settings())
+    whole = engine.render(pixels, style, Settings(strength=strength))
     tiled_engine = AdaINEngine(precision="float32", tiling=Tiling(full_pass_pixels=1000, tile=128))
     reports = []
-    tiled = tiled_engine.render(pixels, style, Settings(), progress=reports.append)
+    tiled = tiled_engine.render(pixels, style, Settings(strength=strength), progress=reports.append)
     assert tiled.shape == whole.shape
     assert np.abs(tiled - whole).max() < 2e-3
     assert [(r.done, r.total, r.unit) for r in reports] == [(i, 12, "tile") for i in range(1, 13)]
