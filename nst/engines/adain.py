@@ -45,7 +45,6 @@ class AdaINEngine(EngineBase):
         tf = import_tensorflow()
         from nst.nets.adain import AdaINNetwork
         from nst.ops.adain import level_statistics
-        from nst.ops.bands import band_contrast
 
         self.precision = precision or default_precision()
         self.network = net = AdaINNetwork(decoder, self.precision)
@@ -58,7 +57,7 @@ class AdaINEngine(EngineBase):
         self._plan = tf.function(net.color_plan, **relaxed)
         self._finish = tf.function(net.finish, **relaxed)
         self._faded = tf.function(net.faded, **relaxed)
-        self._contrast = tf.function(band_contrast, **relaxed)
+        self._photo_contrast = tf.function(net.photo_contrast, **relaxed)
         self._whole = tf.function(net.whole_picture, **relaxed)
         self._regional = {  # regional styles (render_regions)
             name: tf.function(getattr(net, name), **relaxed)
@@ -131,13 +130,13 @@ class AdaINEngine(EngineBase):
         out = self._decoded(features, content_stats, stats, alpha, *probe.shape[:2])
         transform = self._plan(out, None, stats, alpha)
         picture, source = self._finish(out, transform, stats, alpha)
-        content_contrast = self._contrast(probe[None])
-        _, faded_source = self._faded(picture, probe[None], stats, strength, None, content_contrast)
+        photo = self._photo_contrast(probe[None])  # the photo's contrasts and the faded picture's, as a whole
+        _, faded_sources = self._faded(picture, probe[None], stats, strength, None, photo)
 
         def run_tile(tile: np.ndarray) -> np.ndarray:
             decoded = self._decoded(self._features(tile[None]), content_stats, stats, alpha, *tile.shape[:2])
             picture = self._finish(decoded, transform, stats, alpha, source)[0]
-            faded = self._faded(picture, tile[None], stats, strength, faded_source, content_contrast)[0]
+            faded = self._faded(picture, tile[None], stats, strength, faded_sources, photo)[0]
             return np.asarray(faded, np.float32)[0]
 
         return tiled_apply(content, run_tile, self.tiling, progress, cancel)

@@ -26,7 +26,7 @@ def tflite_models(network, float16: bool = False) -> dict[str, bytes]:
     def image(name: str):
         return tf.TensorSpec([1, None, None, 3], tf.float32, name=name)
 
-    # per level: mean and std, (1, 1, 1, channels) each; then colour statistics, band contrast, strength
+    # per level: mean and std, (1, 1, 1, channels) each; then colour statistics, band and detail contrast, strength
     stat_names = [f"style_{kind}{level}" for level in range(network.levels) for kind in ("mean", "std")]
     channels = [c for c in network.level_channels for _ in ("mean", "std")]
     stats = [tf.TensorSpec([1, 1, 1, c], tf.float32, name=n) for n, c in zip(stat_names, channels, strict=True)]
@@ -34,9 +34,10 @@ def tflite_models(network, float16: bool = False) -> dict[str, bytes]:
         tf.TensorSpec([3], tf.float32, name="style_color_mean"),
         tf.TensorSpec([3, 3], tf.float32, name="style_color_cov"),
         tf.TensorSpec([LEVELS, 3], tf.float32, name="style_band_contrast"),
+        tf.TensorSpec([3], tf.float32, name="style_detail_contrast"),
     ]
     scalar = tf.TensorSpec([], tf.float32, name="strength")
-    names = [*stat_names, "style_color_mean", "style_color_cov", "style_band_contrast"]
+    names = [*stat_names, "style_color_mean", "style_color_cov", "style_band_contrast", "style_detail_contrast"]
 
     def style(style_image):
         return dict(zip(names, network.style_statistics(style_image), strict=True))

@@ -228,26 +228,34 @@ def finish_picture(out, transform, band_target, alpha=1.0, source=None):
     return ops.clip(apply_color_transform(out, transform) + upsample_to(change, out), 0.0, 1.0), source
 
 
-def faded_picture(picture, content, band_target, strength, source=None, content_contrast=None):
-    """(picture, band contrast it was scaled from): the full-strength ``picture`` faded toward the
+def faded_picture(picture, content, targets, strength, sources=None, photo=None):
+    """(picture, the contrasts it was scaled from): the full-strength ``picture`` faded toward the
     photo ``content`` by ``strength``, its texture contrast per scale then set to the strength's
-    mix of the style's (``band_target``) and the photo's. A plain fade averages two textures that
-    do not line up and shows less contrast than either; and at strength 1 this is the band step
-    once more, which brings the contrast closer to the painting's than one pass (its clipping and
-    the colour step leave it off by up to 20 %). On the style/content curve it keeps more of the
-    photo at equal style loss (benchmarks/RESULTS-curve.md). Tiles pass the whole picture's
-    ``source`` and ``content_contrast``."""
+    mix of the style's and the photo's, the finest band (pixel detail) included. ``targets``:
+    the style's (band contrast, detail contrast); ``photo``: the photo's (default: measured on
+    ``content``); tiles pass the whole picture's ``sources`` and ``photo``.
+
+    A plain fade averages two textures that do not line up and shows less contrast than either;
+    at strength 1 this is the band step once more, which one pass leaves up to 20 % off (its
+    clipping and the colour step), and the first at the finest band, which the decoder draws
+    too faint for most paintings. On the style/content curve it keeps more of the photo at equal
+    style loss (benchmarks/RESULTS-curve.md).
+    """
+    import tensorflow as tf
     from keras import ops
 
-    from nst.ops.bands import band_contrast, contrast_change, downsample, upsample_to
+    from nst.ops.bands import contrast_change, contrasts, detail_band, detail_change, downsample, upsample_to
     from nst.ops.mix import fade
 
+    strength = ops.convert_to_tensor(strength, "float32")
     faded = fade(picture, ops.cast(content, "float32"), strength)
-    if content_contrast is None:
-        content_contrast = band_contrast(content)
-    target = strength * band_target + (1.0 - strength) * content_contrast
-    change, source = contrast_change(downsample(faded), target, 1.0, source)
-    return ops.clip(faded + upsample_to(change, faded), 0.0, 1.0), source
+    if photo is None:  # measured only when it counts: at strength 1 its share is 0
+        photo = tf.cond(strength < 1.0, lambda: contrasts(content), lambda: tuple(ops.zeros_like(t) for t in targets))
+    half = downsample(faded)
+    bands, detail = (strength * t + (1.0 - strength) * own for t, own in zip(targets, photo, strict=True))
+    change, band_source = contrast_change(half, bands, 1.0, None if sources is None else sources[0])
+    fine, detail_source = detail_change(detail_band(faded, half), detail, None if sources is None else sources[1])
+    return ops.clip(faded + fine + upsample_to(change, faded), 0.0, 1.0), (band_source, detail_source)
 
 
 class AdaINNetwork:
@@ -296,22 +304,19 @@ class AdaINNetwork:
     def features(self, padded) -> list:
         return encode(self.encoder, padded)
 
-    def split(self, style: tuple) -> tuple[tuple, tuple, object]:
-        """A style's statistics as (feature mean/std per level, colour mean and covariance, band contrast)."""
+    def split(self, style: tuple) -> tuple[tuple, tuple, object, object]:
+        """A style's statistics as (feature mean/std per level, colour mean and covariance, band
+        contrast, detail contrast)."""
         n = 2 * self.levels
-        return style[:n], style[n : n + 2], style[n + 2]
+        return style[:n], style[n : n + 2], style[n + 2], style[n + 3]
 
     def style_statistics(self, images) -> tuple:
         """The flat statistics tuple of a style image batch NHWC (all images pooled for colour)."""
         from nst.ops.adain import level_statistics
-        from nst.ops.bands import band_contrast
+        from nst.ops.bands import contrasts
         from nst.ops.color import color_statistics
 
-        return (
-            *level_statistics(self.features(self.padded(images))),
-            *color_statistics(images),
-            band_contrast(images),
-        )
+        return (*level_statistics(self.features(self.padded(images))), *color_statistics(images), *contrasts(images))
 
     def transfer(self, features, content_stats, style_stats, alpha):
         """Decode alpha * AdaIN(features) + (1 - alpha) * features at every level, clipped to [0, 1].
@@ -355,9 +360,15 @@ class AdaINNetwork:
         """(picture, band contrast it was scaled from): see :func:`finish_picture`."""
         return finish_picture(out, transform, self.split(style)[2], alpha, source)
 
-    def faded(self, picture, content, style: tuple, strength, source=None, content_contrast=None):
-        """(picture, band contrast it was scaled from): see :func:`faded_picture`."""
-        return faded_picture(picture, content, self.split(style)[2], strength, source, content_contrast)
+    def faded(self, picture, content, style: tuple, strength, sources=None, photo=None):
+        """(picture, contrasts it was scaled from): see :func:`faded_picture`."""
+        return faded_picture(picture, content, self.split(style)[2:], strength, sources, photo)
+
+    def photo_contrast(self, content) -> tuple:
+        """The photo's own (band contrast, detail contrast): what :meth:`faded` mixes in."""
+        from nst.ops.bands import contrasts
+
+        return contrasts(content)
 
     def whole_picture(self, content, style: tuple, strength):
         """One graph for a picture NHWC that fits one pass: encode, AdaIN, decode, colour,
@@ -449,28 +460,39 @@ class AdaINNetwork:
         return ops.clip(colored + upsample_to(change, out), 0.0, 1.0), sources
 
     def regional_contrasts(self, content, masks, count: int) -> list:
-        """Per region, the photo's own band contrast there (what :meth:`regional_faded` mixes in)."""
-        from nst.ops.bands import downsample, regional_band_contrast
+        """Per region, the photo's own (band contrast, detail contrast) there (what
+        :meth:`regional_faded` mixes in)."""
+        from nst.ops.bands import detail_band, downsample, regional_band_contrast
+        from nst.ops.moments import masked_moments
 
-        return regional_band_contrast(downsample(content), downsample(masks), count)
+        half = downsample(content)
+        bands = regional_band_contrast(half, downsample(masks), count)
+        mean, var = masked_moments(detail_band(content, half), masks)
+        return [(b, (var[0, k] ** 0.5)) for k, b in enumerate(bands)]
 
-    def regional_faded(self, picture, content, masks, styles: list, strength, sources=None, content_contrasts=None):
-        """(picture, band contrasts per region): :func:`faded_picture` with each region's
-        contrast set to the strength's mix of its style's and the photo's there."""
+    def regional_faded(self, picture, content, masks, styles: list, strength, sources=None, photo=None):
+        """(picture, contrasts per region): :func:`faded_picture` with each region's contrasts
+        set to the strength's mix of its style's and the photo's there."""
         from keras import ops
 
-        from nst.ops.bands import downsample, regional_contrast_change, upsample_to
+        from nst.ops.bands import detail_band, downsample, regional_contrast_change, regional_detail_change, upsample_to
         from nst.ops.mix import fade
 
         faded = fade(picture, ops.cast(content, "float32"), strength)
-        if content_contrasts is None:
-            content_contrasts = self.regional_contrasts(content, masks, len(styles))
+        if photo is None:
+            photo = self.regional_contrasts(content, masks, len(styles))
         targets = [
-            strength * self.split(style)[2] + (1.0 - strength) * own
-            for style, own in zip(styles, content_contrasts, strict=True)
+            [strength * t + (1.0 - strength) * own for t, own in zip(self.split(style)[2:], mine, strict=True)]
+            for style, mine in zip(styles, photo, strict=True)
         ]
-        change, sources = regional_contrast_change(downsample(faded), targets, downsample(masks), sources)
-        return ops.clip(faded + upsample_to(change, faded), 0.0, 1.0), sources
+        half = downsample(faded)
+        change, band_sources = regional_contrast_change(
+            half, [t[0] for t in targets], downsample(masks), None if sources is None else sources[0]
+        )
+        fine, detail_sources = regional_detail_change(
+            detail_band(faded, half), [t[1] for t in targets], masks, None if sources is None else sources[1]
+        )
+        return ops.clip(faded + fine + upsample_to(change, faded), 0.0, 1.0), (band_sources, detail_sources)
 
     def regional_picture(self, content, masks, styles: list, strength):
         """:meth:`whole_picture` with a style per region."""

@@ -6,10 +6,11 @@ others. Measuring the standard deviation of each band of a Laplacian pyramid, pe
 channel, for the painting and for the result, and scaling the result's bands by the ratio
 of their sums over the channels fixes much of that (style loss 1.17 -> 0.95 on 40 pairs at
 equal content loss, with an early decoder; 0.884 -> 0.837 with the shipped one from
-upsampling exactly 2x and a third band at 1/8 size). The finest band (pixel detail) is left
-alone: all the work runs on the half-size image, and as the pyramid is linear only the change
-goes back to full size (matching the finest band too scored 0.93 against 0.95 then, but cost
-a tenth of the engine's time). All tensor ops: the TFLite export computes the same.
+upsampling exactly 2x and a third band at 1/8 size). Those bands are measured on the
+half-size image, and as the pyramid is linear only the change goes back to full size; the
+finest band (pixel detail, :func:`detail_band`) is matched once, in the engine's last step,
+where it also lowered the content loss at equal style loss (benchmarks/RESULTS-curve.md).
+All tensor ops: the TFLite export computes the same.
 """
 
 from __future__ import annotations
@@ -67,13 +68,63 @@ def _pyramid(image, levels: int) -> list:
     return bands
 
 
-def band_contrast(pixels, levels: int = LEVELS):
-    """Standard deviation of each band of the half-size image, per colour channel over the
-    batch: (levels, 3), float32."""
+def band_contrast(pixels, levels: int = LEVELS, half=None):
+    """Standard deviation of each band of the half-size image (``half``, when already
+    computed), per colour channel over the batch: (levels, 3), float32."""
     from keras import ops
 
-    bands = _pyramid(downsample(ops.cast(pixels, "float32")), levels)
+    bands = _pyramid(downsample(ops.cast(pixels, "float32")) if half is None else half, levels)
     return ops.stack([_channel_std(band) for band in bands])
+
+
+def detail_band(pixels, half=None):
+    """The finest band (pixel detail) of NHWC ``pixels``: what their 2x box downsampling
+    (``half``, when already computed) upsampled again lacks."""
+    from keras import ops
+
+    pixels = ops.cast(pixels, "float32")
+    return pixels - upsample_to(downsample(pixels) if half is None else half, pixels)
+
+
+def detail_contrast(pixels, half=None):
+    """Standard deviation of the finest band per colour channel over the batch: (3,), float32."""
+    return _channel_std(detail_band(pixels, half))
+
+
+def contrasts(pixels) -> tuple:
+    """(:func:`band_contrast`, :func:`detail_contrast`) of NHWC pixels, downsampled once."""
+    from keras import ops
+
+    pixels = ops.cast(pixels, "float32")
+    half = downsample(pixels)
+    return band_contrast(pixels, half=half), detail_contrast(pixels, half)
+
+
+def _gain(target, source):
+    """One gain for all three channels (a gain per channel tinted every edge it scaled, cyan
+    fringes: benchmarks/RESULTS-adain-artifacts.md), within ``GAIN_RANGE``."""
+    from keras import ops
+
+    ratio = ops.sum(target, axis=-1, keepdims=True) / ops.maximum(ops.sum(source, axis=-1, keepdims=True), 1e-6)
+    return ops.clip(ratio, *GAIN_RANGE)
+
+
+def detail_change(detail, target, source=None):
+    """(change, source): what to add to a picture whose finest band is ``detail`` so that band's
+    contrast becomes ``target`` (from :func:`detail_contrast`); ``source`` as returned (tiles
+    pass the whole picture's)."""
+    if source is None:
+        source = _channel_std(detail)
+    return detail * (_gain(target, source) - 1.0), source
+
+
+def regional_detail_change(detail, targets, weights, sources=None):
+    """:func:`detail_change` with one target per region (``weights`` 1xHxWxK at ``detail``'s
+    size): each region's gain measured in it alone, blended per position by the masks."""
+    if sources is None:
+        sources = [_weighted_channel_std(detail, weights[..., k : k + 1]) for k in range(len(targets))]
+    gain = sum(weights[..., k : k + 1] * _gain(t, s) for k, (t, s) in enumerate(zip(targets, sources, strict=True)))
+    return detail * (gain - 1.0), sources
 
 
 def contrast_change(half, target, alpha=1.0, source=None):
@@ -85,10 +136,7 @@ def contrast_change(half, target, alpha=1.0, source=None):
     bands = _pyramid(half, target.shape[0])
     if source is None:
         source = ops.stack([_channel_std(band) for band in bands])
-    # one gain per band for all three channels: a gain per channel tinted every edge it scaled
-    # (cyan fringes, benchmarks/RESULTS-adain-artifacts.md)
-    ratio = ops.sum(target, axis=-1, keepdims=True) / ops.maximum(ops.sum(source, axis=-1, keepdims=True), 1e-6)
-    gains = ops.clip(ratio, *GAIN_RANGE) ** alpha  # exactly 1 at its own contrast
+    gains = _gain(target, source) ** alpha  # exactly 1 at its own contrast
     change = ops.zeros_like(downsample(bands[-1]))
     for i in range(len(bands) - 1, -1, -1):
         change = upsample_to(change, bands[i]) + bands[i] * (gains[i] - 1.0)
@@ -130,12 +178,7 @@ def regional_contrast_change(half, targets, weights, sources=None):
     maps = _mask_pyramid(weights, len(bands))
     if sources is None:
         sources = _regional_contrasts(bands, maps, len(targets))
-    gains = [
-        ops.clip(
-            ops.sum(t, axis=-1, keepdims=True) / ops.maximum(ops.sum(s, axis=-1, keepdims=True), 1e-6), *GAIN_RANGE
-        )
-        for t, s in zip(targets, sources, strict=True)
-    ]
+    gains = [_gain(t, s) for t, s in zip(targets, sources, strict=True)]
     change = ops.zeros_like(downsample(bands[-1]))
     for i in range(len(bands) - 1, -1, -1):
         gain = sum(maps[i][..., k : k + 1] * gains[k][i] for k in range(len(targets)))

@@ -142,25 +142,26 @@ class Trainer:
 
         return self.decoder(targets, training=training)[:, BORDER:-BORDER, BORDER:-BORDER]
 
-    def _engine_picture(self, targets, style):
+    def _engine_picture(self, targets, content, style):
         """What the engine shows at strength 1: the output clipped, with the style's colour mean and
         covariance and band contrast (nst.ops.bands). Only for validation: with the colour step inside
         the training loss, the decoder learnt to flatten its output (whitening then amplifies it)
         and training diverged."""
         import tensorflow as tf
 
-        from nst.nets.adain import finish_picture
-        from nst.ops.bands import band_contrast
+        from nst.nets.adain import faded_picture, finish_picture
+        from nst.ops.bands import contrasts
         from nst.ops.color import color_statistics, color_transform
 
         out = tf.clip_by_value(self._decode(targets, training=False), 0.0, 1.0)
 
-        def recolour(pair):
-            image, reference = pair[0][None], pair[1][None]
+        def recolour(triple):
+            image, photo, reference = triple[0][None], triple[1][None], triple[2][None]
             transform = color_transform(color_statistics(image, "float64"), color_statistics(reference, "float64"))
-            return finish_picture(image, transform, band_contrast(reference))[0][0]
+            painted = contrasts(reference)  # (band contrast, detail contrast)
+            return faded_picture(finish_picture(image, transform, painted[0])[0], photo, painted, 1.0)[0][0]
 
-        return tf.map_fn(recolour, (out, style), fn_output_signature=tf.float32)
+        return tf.map_fn(recolour, (out, content, style), fn_output_signature=tf.float32)
 
     def _losses(self, content, style):
         import tensorflow as tf
@@ -201,7 +202,7 @@ class Trainer:
         """The benchmark's metric on fixed validation pairs."""
         from nst.nets.vgg import content_loss, style_loss
 
-        out = self._engine_picture(self._targets(content, style), style)
+        out = self._engine_picture(self._targets(content, style), content, style)
         vgg_out = self.vgg(out)
         return {
             "val_style": style_loss(vgg_out, self.vgg(style)),
