@@ -1,7 +1,8 @@
 """Every engine's picture on a fixed pair, against the picture the code before the engine contract
 made (``tests/data/reference``, written once by that code): the redesign changed no output.
 The two adain pictures were written again when issue 19 took the decoder's grid and edge
-colour out of its pictures (nst.ops.grid)."""
+colour out of its pictures (nst.ops.grid), and when it retrained the decoder and matched the
+finest band's contrast (benchmarks/RESULTS-curve.md)."""
 
 from __future__ import annotations
 
