@@ -130,7 +130,7 @@ class AdaINEngine(EngineBase):
         out = self._decoded(features, content_stats, stats, alpha, *probe.shape[:2])
         transform = self._plan(out, None, stats, alpha)
         picture, source = self._finish(out, transform, stats, alpha)
-        photo = self._photo_contrast(probe[None])  # the photo's contrasts and the faded picture's, as a whole
+        photo = self._photo_contrast(probe[None])  # the photo's contrasts and the faded picture's, whole
         _, faded_sources = self._faded(picture, probe[None], stats, strength, None, photo)
 
         def run_tile(tile: np.ndarray) -> np.ndarray:
@@ -166,8 +166,9 @@ class AdaINEngine(EngineBase):
         out = f["regional_decoded"](features, maps, content_stats, stats, *probe.shape[1:3])
         transforms = f["regional_color_plans"](out, probe[..., 3:], stats)
         picture, sources = f["regional_finish"](out, probe[..., 3:], transforms, stats)
-        contrasts = f["regional_contrasts"](probe[..., :3], probe[..., 3:], len(stats))
+        # the photo's contrasts per region and the faded picture's, measured on the whole
         probe_pixels, probe_masks = probe[..., :3], probe[..., 3:]
+        contrasts = f["regional_contrasts"](probe_pixels, probe_masks, len(stats))
         _, faded_sources = f["regional_faded"](picture, probe_pixels, probe_masks, stats, strength, None, contrasts)
 
         def run_tile(tile: np.ndarray) -> np.ndarray:

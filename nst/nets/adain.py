@@ -462,13 +462,9 @@ class AdaINNetwork:
     def regional_contrasts(self, content, masks, count: int) -> list:
         """Per region, the photo's own (band contrast, detail contrast) there (what
         :meth:`regional_faded` mixes in)."""
-        from nst.ops.bands import detail_band, downsample, regional_band_contrast
-        from nst.ops.moments import masked_moments
+        from nst.ops.bands import regional_contrasts
 
-        half = downsample(content)
-        bands = regional_band_contrast(half, downsample(masks), count)
-        mean, var = masked_moments(detail_band(content, half), masks)
-        return [(b, (var[0, k] ** 0.5)) for k, b in enumerate(bands)]
+        return regional_contrasts(content, masks, count)
 
     def regional_faded(self, picture, content, masks, styles: list, strength, sources=None, photo=None):
         """(picture, contrasts per region): :func:`faded_picture` with each region's contrasts

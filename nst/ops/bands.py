@@ -167,6 +167,18 @@ def regional_band_contrast(half, weights, count: int, levels: int = LEVELS) -> l
     return _regional_contrasts(_pyramid(half, levels), _mask_pyramid(weights, levels), count)
 
 
+def regional_contrasts(pixels, weights, count: int) -> list:
+    """Per region, (:func:`band_contrast`, :func:`detail_contrast`) of NHWC ``pixels`` within it
+    (``weights`` 1xHxWxK at the pixels' size, K = ``count``), downsampled once."""
+    from keras import ops
+
+    pixels = ops.cast(pixels, "float32")
+    half = downsample(pixels)
+    detail = detail_band(pixels, half)
+    bands = regional_band_contrast(half, downsample(weights), count)
+    return [(b, _weighted_channel_std(detail, weights[..., k : k + 1])) for k, b in enumerate(bands)]
+
+
 def regional_contrast_change(half, targets, weights, sources=None):
     """:func:`contrast_change` at full strength with one target per region: ``targets`` a list
     of (levels, 3) contrasts, ``weights`` 1xHxWxK region masks at ``half``'s size. Each band's

@@ -144,9 +144,9 @@ class Trainer:
 
     def _engine_picture(self, targets, content, style):
         """What the engine shows at strength 1: the output clipped, with the style's colour mean and
-        covariance and band contrast (nst.ops.bands). Only for validation: with the colour step inside
-        the training loss, the decoder learnt to flatten its output (whitening then amplifies it)
-        and training diverged."""
+        covariance and band contrast (nst.ops.bands), then its last step (nst.nets.adain.faded_picture).
+        Only for validation: with the colour step inside the training loss, the decoder learnt to
+        flatten its output (whitening then amplifies it) and training diverged."""
         import tensorflow as tf
 
         from nst.nets.adain import faded_picture, finish_picture
