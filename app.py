@@ -14,7 +14,6 @@ import dataclasses
 import gc
 import hashlib
 import logging
-import os
 import time
 import uuid
 from pathlib import Path
@@ -27,13 +26,15 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer  # before TensorFlow: s
 
 import nst
 from nst.api import builtin_label
-from nst.engines import default_engine, engine_class, engine_names, unavailable_reason
+from nst.config import config
+from nst.engines import default_engine, describe, engine_names, engines_where, unavailable_reason
 from nst.io import images
 from nst.io.examples import example_painting, example_photo
-from nst.live import DEFAULT_SIDE, ICE_ENV, LiveStylizer, ice_servers, warm_up
+from nst.live import DEFAULT_SIDE, LiveStylizer, ice_servers, warm_up
 from nst.ops.masks import DEFAULT_FEATHER
+from nst.request.model import Request
 from nst.runtime.cache import LRUCache
-from nst.service.client import SERVER_ENV, RemoteService
+from nst.service.client import RemoteService
 
 UPLOAD_TYPES = list(images.INPUT_SUFFIXES)  # phone formats (HEIC, AVIF) too
 VIDEO_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "gif"]
@@ -60,17 +61,10 @@ class Choices:
 
 
 def video_limits() -> tuple[float, int, int]:
-    """What this server accepts from the web, set by the host: ``NST_APP_VIDEO_SECONDS`` (longest
-    clip, default 60), ``NST_APP_VIDEO_SIDE`` (the result's long side, default 1280) and
-    ``NST_APP_VIDEO_MB`` (upload size, default 200; photos keep server.maxUploadSize)."""
-    seconds = os.environ.get("NST_APP_VIDEO_SECONDS", "")
-    side = os.environ.get("NST_APP_VIDEO_SIDE", "")
-    megabytes = os.environ.get("NST_APP_VIDEO_MB", "")
-    return (
-        float(seconds) if seconds.replace(".", "", 1).isdigit() and float(seconds) > 0 else 60.0,
-        int(side) if side.isdigit() and 64 <= int(side) <= 4096 else 1280,
-        int(megabytes) if megabytes.isdigit() and int(megabytes) > 0 else 200,
-    )
+    """What this server accepts from the web, set by the host (nst.config): the longest clip in
+    seconds, the result's long side, the upload size in MB (photos keep server.maxUploadSize)."""
+    settings = config()
+    return settings.app_video_seconds, settings.app_video_side, settings.app_video_mb
 
 
 @st.cache_resource(show_spinner="Loading the style model (first time only)...")
@@ -86,7 +80,7 @@ def load_engine(name: str):
 @st.cache_resource
 def remote() -> RemoteService | None:
     """The style server this app sends its photos to (``NST_SERVER_URL``), or None: models in-process."""
-    url = os.environ.get(SERVER_ENV, "").strip()
+    url = (config().server_url or "").strip()
     return RemoteService(url) if url else None
 
 
@@ -127,8 +121,7 @@ def result_cache() -> LRUCache:
     """Finished results (PNG bytes, size, seconds) by a hash of all inputs and settings, shared by
     every session: ``NST_RESULT_CACHE`` entries (default 32; 0 turns reuse off, e.g. for load
     tests) and at most 256 MB of PNGs (full-size ones can be tens of MB)."""
-    value = os.environ.get("NST_RESULT_CACHE", "32")
-    return LRUCache(int(value) if value.isdigit() else 32, 256 * 2**20, lambda v: len(v[0]))
+    return LRUCache(config().result_cache, 256 * 2**20, lambda v: len(v[0]))
 
 
 def stylize_once(
@@ -136,7 +129,7 @@ def stylize_once(
 ) -> tuple[bytes, tuple[int, int], float]:
     """PNG bytes of the result, its size and the seconds it took; the same request is served
     from the shared cache, not recomputed."""
-    uses_images = engine_class(engine).takes == "images"
+    uses_images = describe(engine).takes_images
     if not uses_images:
         choices = dataclasses.replace(choices, weights=None)
     digest = hashlib.sha256(repr((engine, choices, None if uses_images else preset)).encode())
@@ -146,32 +139,23 @@ def stylize_once(
     cached = result_cache().get(key)
     if cached is not None:
         return cached
-    regional = {} if choices.mask is None else {"mask": choices.mask, "feather": choices.feather}
     if choices.mask is not None and not uses_images and choices.outside is not None:
         preset = [preset, choices.outside]  # inside, outside
     if choices.mask is not None and uses_images:
         styles = styles[:2]  # inside, outside
-    request = dict(
-        **regional,
-        engine=engine,
-        preset=None if uses_images else preset,
-        strength=choices.strength / 100,
-        size=choices.size,
-        upscale=choices.upscale,
-        preserve_color=choices.preserve_color,
-        stroke_scale=choices.stroke_scale,
-        style_weights=choices.weights,
-    )
-    styles_sent = list(styles) if uses_images else None
+    request = Request(
+        content=content, styles=styles if uses_images else (), preset=None if uses_images else preset,
+        engine=engine, strength=choices.strength / 100, size=choices.size, upscale=choices.upscale,
+        preserve_color=choices.preserve_color, stroke_scale=choices.stroke_scale, weights=choices.weights,
+        mask=choices.mask, feather=choices.feather, options=dict(choices.options) or None,
+    )  # fmt: skip
     if remote() is not None:  # the same request, answered by the style server
         start = time.perf_counter()
-        result = remote().stylize(content, styles_sent, options=dict(choices.options), **request)
+        result = remote().run(request)
     else:
         load_engine(engine)
         start = time.perf_counter()  # the shown seconds are the painting's, not the model load's
-        result = nst.stylize(
-            content, styles_sent, on_queue=on_queue, progress=progress, **request, **dict(choices.options)
-        )
+        result = nst.api.run(request, on_queue=on_queue, progress=progress)
     value = (images.encode(result, "PNG"), result.size, time.perf_counter() - start)
     result_cache().put(key, value)
     return value
@@ -180,7 +164,7 @@ def stylize_once(
 @st.cache_data(max_entries=8, show_spinner="Painting your photo in all 26 built-in styles...")
 def gallery_cached(content: bytes) -> list[bytes]:
     if remote() is not None:
-        count = len(engine_class(default_engine("builtin")).builtin_styles)
+        count = len(describe(default_engine("builtin")).builtin_styles)
         return [images.encode(remote().stylize(content, preset=i, size=200), "PNG") for i in range(count)]
     load_engine(default_engine("builtin"))
     return [images.encode(tile, "PNG") for tile in nst.preset_gallery(content, size=200)]
@@ -338,6 +322,11 @@ def inputs(video: bool) -> tuple[bytes | None, str, list[tuple[bytes, str]]]:
 def main() -> None:
     st.set_page_config(page_title="Neural style transfer", page_icon="🎨", layout="wide")
     st.title("Neural style transfer")
+    try:
+        config()  # a bad NST_* variable: one line for the host, not a broken page later
+    except nst.NSTError as exc:
+        st.error(str(exc))
+        return
     st.caption("Repaint your photo in the style of any painting, at full resolution.")
 
     mode = st.segmented_control("Stylize", ["Photo", "Video", "Live"], default="Photo", key="mode")
@@ -358,8 +347,8 @@ def main() -> None:
             content_ok = content is not None and thumbnail(content, content_name)
     with right:
         styles_ok = [thumbnail(data, name) for data, name in styles]
-        if styles and engine_class(st.session_state.get("engine", default_engine("images"))).takes != "images":
-            painters = ", ".join(n for n in engine_names() if engine_class(n).takes == "images")
+        if styles and not describe(st.session_state.get("engine", default_engine("images"))).takes_images:
+            painters = ", ".join(engines_where(lambda e: e.takes_images))
             st.warning(f"Not in use while a built-in style is chosen; pick one of these engines for them: {painters}.")
     styles = [s for s, ok in zip(styles, styles_ok, strict=True) if ok]
     gallery(content if content_ok and not video else None)
@@ -369,13 +358,13 @@ def main() -> None:
 
     st.subheader("3. Settings")
     available = [name for name in engine_names() if engine_problem(name) is None]
-    described = "\n\n".join(f"**{name}**: {engine_class(name).description}" for name in engine_names())
+    described = "\n\n".join(f"**{name}**: {describe(name).description}" for name in engine_names())
     engine = st.selectbox("Engine", available, key="engine", help=described)  # short names fit a phone
-    st.caption(engine_class(engine).description)
+    st.caption(describe(engine).description)
     for name in engine_names():
         if name not in available:
             st.caption(f"{name} unavailable: {engine_problem(name)}")
-    uses_images = engine_class(engine).takes == "images"
+    uses_images = describe(engine).takes_images
     with st.form("settings", border=True):
         if not uses_images:
             chosen = style_label(chosen_preset())
@@ -529,7 +518,7 @@ def regions(content: bytes | None, style_count: int) -> tuple[bytes | None, floa
         if not st.toggle("Style by region", key="regions_on"):
             return None, DEFAULT_FEATHER, None
         engine = st.session_state.get("engine", default_engine("images"))
-        if not engine_class(engine).paints_regions and style_count > 1:
+        if not describe(engine).paints_regions and style_count > 1:
             st.caption(f"{engine} paints one region; the outside keeps the photo.")
         source = st.segmented_control("Mark the region", ["Paint it", "Upload a mask"], default="Paint it",
                                       key="region_source")  # fmt: skip
@@ -538,8 +527,8 @@ def regions(content: bytes | None, style_count: int) -> tuple[bytes | None, floa
             / 100
         )
         outside = None
-        if engine_class(engine).takes == "builtin":
-            count = len(engine_class(engine).builtin_styles)
+        if not describe(engine).takes_images:
+            count = len(describe(engine).builtin_styles)
             choice = st.selectbox(
                 "Outside the region", [-1, *range(count)], key="outside_style",
                 format_func=lambda i: "Keep the photo" if i < 0 else builtin_label(i),
@@ -574,7 +563,7 @@ def regions(content: bytes | None, style_count: int) -> tuple[bytes | None, floa
 
 def option_widgets(engine: str) -> tuple[tuple[str, object], ...]:
     """A slider for each of the engine's options that declares a slider range; (name, value) pairs."""
-    options_type = engine_class(engine).options_type
+    options_type = describe(engine).options_type
     if options_type is None:
         return ()
     values = []
@@ -693,7 +682,7 @@ def run_video(content: bytes, name: str, info, styles, engine: str, choices: Cho
             preview.image(images.encode(images.from_array(p.preview), "JPEG", quality=85), caption=f"Frame {p.done}",
                           width=480)  # fmt: skip
 
-    uses_images = engine_class(engine).takes == "images"
+    uses_images = describe(engine).takes_images
     st.session_state.pop("video_result", None)
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -792,7 +781,7 @@ def show_result(result, content: bytes, content_name: str, note: str | None = No
 def live_style(engine: str, styles: tuple[bytes, ...], preset: int) -> nst.PreparedStyle:
     """A style prepared once for the live stream, shared by every viewer who picks it."""
     load_engine(engine)
-    if engine_class(engine).takes == "images":
+    if describe(engine).takes_images:
         return nst.prepare_style(list(styles), engine=engine)
     return nst.prepare_style(engine=engine, preset=preset)
 
@@ -806,7 +795,7 @@ def warm_live(engine: str, side: int, paint_scale: float, _style: nst.PreparedSt
 def live_section() -> None:
     """The camera painted live: a fast engine, a style, strength and resolution changed while it
     runs, the frame rate shown, and a full-resolution snapshot to download."""
-    fast = [n for n in engine_names() if not engine_class(n).iterative and engine_problem(n) is None]
+    fast = [n for n in engines_where(lambda e: not e.iterative) if engine_problem(n) is None]
     left, right = st.columns(2)
     with left:
         st.subheader("1. Style")
@@ -814,7 +803,7 @@ def live_section() -> None:
             "Engine", fast, index=fast.index(default_engine("builtin")) if default_engine("builtin") in fast else 0,
             key="live_engine", help="Live needs an engine that paints in one pass; gatys optimizes for minutes.",
         )  # fmt: skip
-        if engine_class(engine).takes == "images":
+        if describe(engine).takes_images:
             upload = st.file_uploader("Painting", type=UPLOAD_TYPES, key="live_style_upload")
             style = upload.getvalue() if upload is not None else example_bytes()[1]
             if upload is None:
@@ -823,7 +812,7 @@ def live_section() -> None:
                 return
             styles, preset = (style,), 0
         else:
-            count = len(engine_class(engine).builtin_styles)
+            count = len(describe(engine).builtin_styles)
             options = [*range(count), *learned_styles()]  # the styles learned in this session too
             preset = st.selectbox("Built-in style", options, format_func=style_label, key="live_builtin")
             styles = ()
@@ -840,7 +829,7 @@ def live_section() -> None:
         preserve = st.toggle("Keep original colours", key="live_preserve")
     paint_scale = 0.5 if faster else 1.0
     try:
-        servers = ice_servers(os.environ.get(ICE_ENV))
+        servers = ice_servers(config().ice_servers)
         if isinstance(preset, str):  # a learned style: preparing it is a sum of codes, nothing to cache
             prepared = nst.prepare_style(engine=engine, preset=learned_styles()[preset])
         else:

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nst.engines.contract import Settings
 from nst.errors import OptionError
 from nst.io import images
+from nst.request.model import Request
 
 IMAGE_SUFFIXES = {"." + suffix for suffix in images.INPUT_SUFFIXES}
 WRITTEN_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}  # kept; anything else is written as PNG
@@ -62,33 +62,24 @@ class BatchStylizer:
     """The style prepared once, then ``stylize(source, target)`` per picture. Also the Ray Data
     actor: built once per actor (TensorFlow held to its CPUs), called with batches of paths."""
 
-    def __init__(
-        self,
-        engine: str,
-        inputs: tuple,
-        settings: Settings,
-        config: dict[str, Any] | None = None,
-        cpus: int | None = None,
-        quality: int = 95,
-    ):
+    def __init__(self, request: Request, cpus: int | None = None, quality: int = 95):
         from nst import api
 
         if cpus is not None:
             from nst.runtime.tf import limit_threads
 
             limit_threads(cpus)
-        self.settings, self.config, self.quality = settings, dict(config or {}), quality
-        self.style = api.prepare_inputs(engine, *inputs, **self.config)
+        self.request, self.quality = request, quality
+        self.style = api.prepare(request)
 
     def stylize(self, source: Path, target: Path) -> str | None:
         """None when ``target`` is written, else the one-line reason it is not."""
         from nst import api
         from nst.errors import NSTError
-        from nst.io.images import load_image, save
+        from nst.io.images import save
 
-        try:
-            picture = load_image(source, name=str(source))
-            result = api.render(picture, self.style, self.settings, **self.config)
+        try:  # decoded inside the admitted work, as every request is
+            result = api.run(self.request.with_content(source, str(source)), prepared=self.style)
             target.parent.mkdir(parents=True, exist_ok=True)
             save(result, target, quality=self.quality)
         except NSTError as exc:

@@ -19,12 +19,11 @@ from pathlib import Path
 from nst import api
 from nst.cli.progress import ProgressBar
 from nst.cli.styles import add_style_commands, run_style
-from nst.engines import engine_class, engine_names, get_engine
-from nst.engines.contract import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, Settings, options_from
+from nst.engines import describe, engine_names, engines_where, get_engine
 from nst.errors import NSTError
 from nst.io import images
-from nst.ops.masks import DEFAULT_FEATHER
-from nst.ops.strokes import MAX_STROKE_SCALE, MIN_STROKE_SCALE
+from nst.request.model import Request
+from nst.request.rules import DEFAULT_FEATHER, DEFAULT_SIZE, MAX_SIZE, MAX_STROKE_SCALE, MIN_SIZE, MIN_STROKE_SCALE
 from nst.runtime.progress import Cancelled, CancelToken
 from nst.service.backends import DEFAULT_QUEUE
 from nst.video.temporal import BLEND
@@ -50,7 +49,7 @@ def engine_option_fields() -> dict[str, list[tuple[str, dataclasses.Field]]]:
     """Every registered engine's options (fields with help text), by engine."""
     fields = {}
     for name in engine_names():
-        options_type = engine_class(name).options_type
+        options_type = describe(name).options_type
         if options_type is not None:
             fields[name] = [f for f in dataclasses.fields(options_type) if "help" in f.metadata]
     return fields
@@ -77,7 +76,7 @@ def add_engine_flags(parser: argparse.ArgumentParser) -> None:
             else:
                 group.add_argument(flag(field.name), type=kind, choices=field.metadata.get("choices"), help=text)
     for engine in engine_names():
-        for name, text in engine_class(engine).config_options.items():
+        for name, text in describe(engine).config_options.items():
             if name not in seen:
                 seen.add(name)
                 parser.add_argument(flag(name), help=f"{text} (engine {engine})")
@@ -103,7 +102,7 @@ def add_style_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    engines = "; ".join(f"{name}: {engine_class(name).description}" for name in engine_names())
+    engines = "; ".join(f"{name}: {describe(name).description}" for name in engine_names())
     parser = OneLineParser(
         prog="nst",
         description="Neural style transfer: repaint photos in the style of a painting. "
@@ -176,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     sheet.add_argument("-o", "--output", default="sheet.png", help="output file (default sheet.png)")
     sheet.add_argument("--size", type=int, default=256, help="long side of each tile in px (default 256)")
 
-    exportable = [n for n in engine_names() if engine_class(n).export_formats]
+    exportable = engines_where(lambda e: bool(e.export_formats))
     export = commands.add_parser("export", help="write an engine's models for phones and low-end devices (TFLite)")
     export.add_argument("--engine", default=exportable[0], choices=exportable, help=f"default {exportable[0]}")
     export.add_argument("--format", default="tflite", help="model format (default tflite)")
@@ -243,31 +242,21 @@ def result_names(contents: list[str]) -> list[str]:
     return names
 
 
-def engine_choices(args: argparse.Namespace, engine: str) -> tuple[object, dict]:
-    """(options, configuration) for ``engine`` from the flags given; a flag of another engine is an error."""
-    option_fields = engine_option_fields()
-    given_options = {
-        f.name: getattr(args, f.name)
-        for fields in option_fields.values()
-        for f in fields
-        if getattr(args, f.name, None) is not None
-    }
-    config = {
-        name: getattr(args, name)
-        for other in engine_names()
-        for name in engine_class(other).config_options
-        if getattr(args, name, None) is not None
-    }
-    cls = engine_class(engine)
-    for name in given_options:
-        if cls.options_type is None or name not in {f.name for f in dataclasses.fields(cls.options_type)}:
-            owners = [e for e, fields in option_fields.items() if name in {f.name for f in fields}]
-            raise UsageError(f"{flag(name)} needs --engine {' or '.join(owners)}")
-    for name in config:
-        if name not in cls.config_options:
-            owners = [e for e in engine_names() if name in engine_class(e).config_options]
-            raise UsageError(f"{flag(name)} needs --engine {' or '.join(owners)}")
-    return options_from(cls.options_type, engine, given_options), config
+def engine_values(args: argparse.Namespace) -> dict[str, object]:
+    """The engine flags given (options and configuration by name); the request checks that they
+    belong to its engine."""
+    names = {f.name for fields in engine_option_fields().values() for f in fields}
+    names |= {name for engine in engine_names() for name in describe(engine).config_options}
+    return {name: getattr(args, name) for name in sorted(names) if getattr(args, name, None) is not None}
+
+
+def request_of(args: argparse.Namespace, **fields: object) -> Request:
+    """The request the flags describe (checked in full before anything is decoded or loaded)."""
+    return Request(
+        styles=args.style or (), style_names=[Path(s).name for s in args.style or []], preset=args.preset,
+        weights=args.weights, engine=args.engine, strength=args.strength, preserve_color=args.preserve_color,
+        stroke_scale=args.stroke_scale, upscale=args.upscale, engine_values=engine_values(args), **fields,
+    )  # fmt: skip
 
 
 class StopOnInterrupt:
@@ -287,24 +276,12 @@ class StopOnInterrupt:
         self.token.cancel()
 
 
-def load_style(engine: str, inputs: tuple, config: dict):
-    """The engine loaded (its note, if any, on stderr) and the style prepared for it."""
-    runner = get_engine(engine, **config)
+def load_style(request: Request) -> tuple:
+    """The engine loaded (its note, if any, on stderr) and the request's styles prepared for it."""
+    runner = get_engine(request.engine, **request.config)
     if runner.note:
         print(f"nst: {runner.note}", file=sys.stderr)
-    return api.prepare_inputs(engine, *inputs, **config)
-
-
-def style_choice(args: argparse.Namespace) -> tuple[str, object, dict, tuple]:
-    """(engine, options, configuration, style inputs) from the flags, all checked before any model loads."""
-    if not args.style and args.preset is None:
-        raise UsageError("give a style image (--style FILE) or a built-in style (--preset N)")
-    engine = api.resolve_engine(args.engine, args.style or None, args.preset)
-    options, config = engine_choices(args, engine)
-    styles = [images.load_image(s, name=Path(s).name) for s in args.style or []]  # once, for every content
-    if getattr(args, "mask", None) is not None:  # regional: each style on its own
-        return engine, options, config, api.region_inputs(engine, styles or None, args.preset)
-    return engine, options, config, api.style_inputs(engine, styles or None, args.preset, args.weights)
+    return api.prepare(request)
 
 
 def say_if_size_kept(name: str, width: int, height: int, args: argparse.Namespace) -> None:
@@ -319,9 +296,7 @@ def say_if_size_kept(name: str, width: int, height: int, args: argparse.Namespac
 def run_stylize(args: argparse.Namespace) -> int:
     if not 1 <= args.quality <= 100:
         raise UsageError("--quality must be from 1 to 100")
-    engine, options, config, inputs = style_choice(args)
-    settings = Settings(args.strength, args.size, args.preserve_color, args.upscale, options, args.stroke_scale)
-    mask = None if args.mask is None else images.load_image(args.mask, name=Path(args.mask).name)
+    request = request_of(args, size=args.size, mask=args.mask, feather=args.feather)
     targets = output_paths(args.content, args.output)
     style = None
     stop = StopOnInterrupt()
@@ -332,14 +307,11 @@ def run_stylize(args: argparse.Namespace) -> int:
             picture = images.load_image(content, name=Path(content).name)  # a bad photo costs no model load
             say_if_size_kept(Path(content).name, *picture.size, args)
             if style is None:  # the engine and the style(s), once, at the first photo that decodes
-                regions = inputs if mask is not None else [inputs]  # a mask: inside, outside
-                style = [load_style(engine, regions[0], config)]
-                style += [api.prepare_inputs(engine, *region, **config) for region in regions[1:]]
+                style = load_style(request)
             start = time.perf_counter()  # model loading is not the first picture's time
-            result = api.render(
-                picture, style[0], settings, mask=mask, feather=args.feather, outside=(style + [None])[1],
-                progress=bar, cancel=stop.token, **config,
-            )  # fmt: skip
+            result = api.run(
+                request.with_content(picture, Path(content).name), prepared=style, progress=bar, cancel=stop.token
+            )
             bar.close()
             images.save(result, target, quality=args.quality)
         except Cancelled:
@@ -367,12 +339,11 @@ def run_video(args: argparse.Namespace) -> int:
     from nst.video.pipeline import check_output
 
     check_output(args.output)
-    Settings(args.strength, args.size or DEFAULT_SIZE, stroke_scale=args.stroke_scale)  # checked before reading
+    request = request_of(args, size=args.size or DEFAULT_SIZE)  # checked before the video is read
     with VideoReader(args.input, name=Path(args.input).name) as reader:  # a bad video costs no model load
         width, height = reader.info.width, reader.info.height
     say_if_size_kept(Path(args.input).name, width, height, args)
-    engine, options, config, inputs = style_choice(args)
-    style = load_style(engine, inputs, config)
+    style = load_style(request)[0]
     stop = StopOnInterrupt()
     bar = ProgressBar(Path(args.input).name)
     try:
@@ -380,7 +351,7 @@ def run_video(args: argparse.Namespace) -> int:
             args.input, args.output, style, strength=args.strength, size=args.size, upscale=args.upscale,
             preserve_color=args.preserve_color, stroke_scale=args.stroke_scale, temporal=not args.no_temporal,
             smoothing=args.smoothing,
-            options=options, progress=bar, cancel=stop.token, name=Path(args.input).name, **config,
+            options=request.options, progress=bar, cancel=stop.token, name=Path(args.input).name, **request.config,
         )  # fmt: skip
     except Cancelled:
         bar.close()
@@ -403,14 +374,12 @@ def run_batch(args: argparse.Namespace) -> int:
         raise UsageError("--quality must be from 1 to 100")
     if args.actors < 1 or args.actor_cpus < 1:
         raise UsageError("--actors and --actor-cpus must be 1 or more")
-    engine, options, config, inputs = style_choice(args)
-    settings = Settings(args.strength, args.size, args.preserve_color, args.upscale, options, args.stroke_scale)
+    request = request_of(args, size=args.size)
     plan = plan_batch(args.input, args.output)
     start = time.perf_counter()
     made = failed = 0
     if plan.todo:
-        stylizer_args = {"engine": engine, "inputs": inputs, "settings": settings, "config": config}
-        stylizer_args["quality"] = args.quality
+        stylizer_args = {"request": request, "quality": args.quality}
         bar = ProgressBar("batch")
         with contextlib.ExitStack() as stack:
             if args.ray:
@@ -489,6 +458,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run(argv: list[str]) -> int:
+    from nst.config import config
+
+    config()  # a bad NST_* variable is one line now, not a surprise later
     argv = with_command(argv)
     if argv[:1] == ["train"]:  # its own parser, with its own --help
         from nst.training.train import main as train

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from nst.engines.contract import Engine
 from nst.errors import OptionError
@@ -38,9 +40,53 @@ def engine_class(name: str) -> type:
     return getattr(importlib.import_module(module), attribute)
 
 
+@dataclass(frozen=True)
+class EngineInfo:
+    """What an engine is and can do, for front ends and the request: they ask here, and never
+    read an engine class's attributes or compare its name."""
+
+    name: str
+    description: str
+    takes_images: bool  # style images (paintings); otherwise choices among built-in styles
+    builtin_styles: tuple[str, ...]
+    learned_styles: Callable[[], list[str]]  # names of the user's learned styles it paints
+    paints_regions: bool  # two styles by region in one pass
+    iterative: bool  # optimizes: progress carries previews, cancelling keeps the best so far
+    options_type: type | None
+    config_options: Mapping[str, str]
+    export_formats: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        """What its styles are, in words a user reads: "style images" or "built-in styles"."""
+        return "style images" if self.takes_images else "built-in styles"
+
+
+def describe(name: str) -> EngineInfo:
+    """Engine ``name``'s capabilities (imports its module, which loads no model)."""
+    cls = engine_class(name)
+    return EngineInfo(
+        name=name,
+        description=cls.description,
+        takes_images=cls.takes == "images",
+        builtin_styles=tuple(cls.builtin_styles),
+        learned_styles=cls.learned_styles,
+        paints_regions=bool(cls.paints_regions),
+        iterative=bool(cls.iterative),
+        options_type=cls.options_type,
+        config_options=dict(cls.config_options),
+        export_formats=tuple(cls.export_formats),
+    )
+
+
+def engines_where(test: Callable[[EngineInfo], bool]) -> list[str]:
+    """The registered engines whose capabilities pass ``test``, in registry order."""
+    return [name for name in ENGINES if test(describe(name))]
+
+
 def default_engine(takes: str) -> str:
     """The first registered engine that takes style ``images`` or ``builtin`` styles."""
-    return next(name for name in ENGINES if engine_class(name).takes == takes)
+    return engines_where(lambda e: e.takes_images == (takes == "images"))[0]
 
 
 def check_config(name: str, config: dict) -> dict:
@@ -70,4 +116,14 @@ def get_engine(name: str, **config) -> Engine:
         return _loaded[key]
 
 
-__all__ = ["ENGINES", "default_engine", "engine_class", "engine_names", "get_engine", "unavailable_reason"]
+__all__ = [
+    "ENGINES",
+    "EngineInfo",
+    "default_engine",
+    "describe",
+    "engine_class",
+    "engine_names",
+    "engines_where",
+    "get_engine",
+    "unavailable_reason",
+]

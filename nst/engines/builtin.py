@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from nst.errors import OptionError
+from nst.request.rules import blend_total, non_negative
 
 BuiltinSpec = int | str | Mapping[int, float] | Sequence[int]
 
@@ -35,13 +36,7 @@ def _key(value, count: int, learned: Callable[[], Collection[str]] | None) -> in
 
 
 def _weight(value) -> float:
-    try:
-        weight = float(value)
-    except (TypeError, ValueError):
-        raise OptionError(f"preset weight {value!r} is not a number") from None
-    if not np.isfinite(weight) or weight < 0:
-        raise OptionError(f"preset weight {value!r} must be a non-negative number")
-    return weight
+    return non_negative(value, "preset weight")
 
 
 def parse_builtin(
@@ -79,8 +74,7 @@ def parse_builtin(
     else:
         raise OptionError("preset must be a number or a blend like 3:0.5,12:0.5")
     total = sum(weights.values())
-    if total <= 0:
-        raise OptionError("preset weights are all zero")
+    blend_total(total)
     chosen = sorted(k for k in weights if isinstance(k, int) and weights[k] > 0)
     chosen += [k for k in weights if not isinstance(k, int) and weights[k] > 0]
     return chosen, np.array([weights[k] / total for k in chosen], np.float32)

@@ -20,10 +20,10 @@ import numpy as np
 from PIL import Image
 
 from nst.errors import OptionError
-from nst.ops.strokes import MAX_STROKE_SCALE, MIN_STROKE_SCALE
+from nst.request import rules
+from nst.request.rules import DEFAULT_SIZE
 from nst.runtime.progress import CancelToken, ProgressCallback
 
-MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 64, 6144, 1024
 FORMAT_VERSION = 1
 
 
@@ -41,21 +41,11 @@ class Settings:
     stroke_scale: float = 1.0
 
     def __post_init__(self) -> None:
-        strength, size = self.strength, self.size
-        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0.0 <= strength <= 1.0:
-            raise OptionError(f"strength must be between 0 and 1, got {strength}")
-        if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or not MIN_SIZE <= size <= MAX_SIZE:
-            raise OptionError(f"size must be a whole number of pixels from {MIN_SIZE} to {MAX_SIZE}, got {size}")
-        scale = self.stroke_scale
-        if (
-            isinstance(scale, bool)
-            or not isinstance(scale, (int, float))
-            or not MIN_STROKE_SCALE <= scale <= MAX_STROKE_SCALE
-        ):
-            raise OptionError(f"stroke scale must be from {MIN_STROKE_SCALE} to {MAX_STROKE_SCALE}, got {scale}")
-        object.__setattr__(self, "stroke_scale", float(scale))
-        object.__setattr__(self, "strength", float(strength))
-        object.__setattr__(self, "size", int(size))
+        object.__setattr__(self, "strength", rules.strength(self.strength))
+        object.__setattr__(self, "size", rules.size(self.size))
+        object.__setattr__(self, "stroke_scale", rules.stroke_scale(self.stroke_scale))
+        object.__setattr__(self, "preserve_color", rules.flag(self.preserve_color, "preserve_color"))
+        object.__setattr__(self, "upscale", rules.flag(self.upscale, "upscale"))
 
 
 def check_options(options_type: type | None, options: Any, engine: str) -> Any:
@@ -72,16 +62,40 @@ def check_options(options_type: type | None, options: Any, engine: str) -> Any:
     return check() if check is not None else options
 
 
-def options_from(options_type: type | None, engine: str, values: Mapping[str, Any]) -> Any:
-    """An engine's options from field values by name (the CLI's flags, the app's widgets);
-    a name the engine does not have is an :class:`OptionError`."""
+def options_from(
+    options_type: type | None, engine: str, values: Mapping[str, Any], *, limits: Mapping[str, int] | None = None
+) -> Any:
+    """An engine's options from field values by name (the CLI's flags, the app's widgets, an HTTP
+    request's JSON): a name the engine does not have, a value of the wrong type or not finite is
+    an :class:`OptionError`; then the options type's own ``check``. ``limits``: a host's upper
+    bound for fields that measure work (``metadata["work"]``, e.g. Gatys' iterations)."""
     if not values:
         return None
-    known = {f.name for f in dataclasses.fields(options_type)} if options_type is not None else set()
-    unknown = sorted(set(values) - known)
+    fields = {f.name: f for f in dataclasses.fields(options_type)} if options_type is not None else {}
+    unknown = sorted(set(values) - set(fields))
     if unknown:
         raise OptionError(f"{unknown[0]} is not a setting of engine {engine!r}")
-    return options_type(**values)
+    typed = {name: _typed(fields[name], value) for name, value in values.items()}
+    for name, value in typed.items():
+        bound = (limits or {}).get("work") if fields[name].metadata.get("work") else None
+        if bound is not None and value > bound:
+            raise OptionError(f"{name} must be at most {bound} on this server, got {value}")
+    return check_options(options_type, options_type(**typed), engine)
+
+
+def _typed(field_: dataclasses.Field, value: Any) -> Any:
+    """A field's value as its declared type (int, float, str or bool; numbers finite)."""
+    kind = field_.type if isinstance(field_.type, str) else field_.type.__name__
+    if kind == "bool":
+        return rules.flag(value, field_.name)
+    if kind in ("int", "float"):
+        return rules.finite(value, field_.name, whole=kind == "int")
+    if not isinstance(value, str):
+        raise OptionError(f"{field_.name} must be text, got {value!r}")
+    choices = field_.metadata.get("choices")
+    if choices and value not in choices:
+        raise OptionError(f"{field_.name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 @dataclass(frozen=True, eq=False)

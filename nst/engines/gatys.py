@@ -19,6 +19,7 @@ from nst.engines.contract import EngineBase, PreparedStyle, Settings, TemporalGu
 from nst.errors import OptionError
 from nst.io.images import from_array, to_array
 from nst.ops.strokes import stroke_factor
+from nst.request.rules import non_negative
 from nst.runtime.progress import CancelToken, ProgressCallback, Reporter
 
 COARSE_TO_FINE_FROM = 512  # outputs this large start small (half the time at 512 px, same quality)
@@ -33,7 +34,7 @@ def _option(default, help: str, **ui):
 
 @dataclass(frozen=True)
 class GatysOptions:
-    iterations: int = _option(200, "optimization steps", slider=(50, 1000, 50))
+    iterations: int = _option(200, "optimization steps", slider=(50, 1000, 50), work=True)
     content_weight: float = _option(1.0, "weight of the content loss")
     style_weight: float = _option(1e4, "weight of the style loss, times strength")  # tuned on benchmarks/quality.py
     tv_weight: float = _option(0.5, "weight of the total variation (smoothness) loss")
@@ -52,8 +53,8 @@ class GatysOptions:
             raise OptionError(f"init must be content or noise, got {self.init!r}")
         if self.optimizer not in ("lbfgs", "adam"):
             raise OptionError(f"optimizer must be lbfgs or adam, got {self.optimizer!r}")
-        if min(self.content_weight, self.style_weight, self.tv_weight, self.learning_rate, self.temporal_weight) < 0:
-            raise OptionError("Gatys weights and learning rate must be non-negative")
+        for name in ("content_weight", "style_weight", "tv_weight", "learning_rate", "temporal_weight"):
+            non_negative(getattr(self, name), name)
         if not isinstance(self.preview_every, int) or self.preview_every < 1:
             raise OptionError(f"preview_every must be a whole number of at least 1, got {self.preview_every}")
         return self

@@ -32,7 +32,9 @@ HANDLE_ENV = "NST_TFHUB_HANDLE"
 
 def resolve_handle(handle: str | None = None) -> str:
     """The handle to use: the argument, else ``NST_TFHUB_HANDLE``, else Google's official model."""
-    return handle or os.environ.get(HANDLE_ENV) or DEFAULT_HANDLE
+    from nst.config import config
+
+    return handle or config().tfhub_handle or DEFAULT_HANDLE
 
 
 def cached_dir(handle: str) -> Path:

@@ -51,8 +51,9 @@ ACCEPTED_NAMES = "JPEG, PNG, WebP, HEIC, AVIF, TIFF, BMP, GIF, PPM/PGM, TGA, PSD
 
 def max_pixels() -> int:
     """Largest accepted input in pixels: ``NST_MAX_PIXELS`` or 50 megapixels."""
-    value = os.environ.get("NST_MAX_PIXELS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_PIXELS
+    from nst.config import config
+
+    return config().max_pixels
 
 
 def load_image(source: ImageSource, *, name: str | None = None, limit: int | None = None) -> Image.Image:

@@ -63,11 +63,9 @@ class VideoInfo:
 
 def max_seconds() -> float:
     """Longest accepted clip: ``NST_MAX_VIDEO_SECONDS`` or four hours."""
-    value = os.environ.get("NST_MAX_VIDEO_SECONDS", "")
-    try:
-        return float(value) if float(value) > 0 else DEFAULT_MAX_SECONDS
-    except ValueError:
-        return DEFAULT_MAX_SECONDS
+    from nst.config import config
+
+    return config().max_video_seconds
 
 
 class VideoReader:

@@ -50,7 +50,9 @@ def keras_cache_file() -> Path:
 
 def vgg19_weights_source() -> str | None:
     """A local weights file, or "imagenet" when a download can work, or None when offline."""
-    local = os.environ.get(WEIGHTS_ENV)
+    from nst.config import config
+
+    local = config().vgg19_weights
     if local:
         if not Path(local).is_file():
             raise EngineUnavailable(f"{WEIGHTS_ENV}={local}: no such file")

@@ -6,7 +6,6 @@ or falls back in seconds instead of hanging inside a download.
 
 from __future__ import annotations
 
-import os
 import socket
 
 OFFLINE_ENV = "NST_OFFLINE"  # set to 1: never try a download
@@ -15,7 +14,9 @@ PROBE_TIMEOUT_S = 3.0
 
 def download_blocked(host: str, port: int = 443, timeout: float = PROBE_TIMEOUT_S) -> str | None:
     """Why a download from ``host`` cannot work now (one line), or None if it may."""
-    if os.environ.get(OFFLINE_ENV) == "1":
+    from nst.config import config
+
+    if config().offline:
         return f"{OFFLINE_ENV}=1"
     try:
         socket.create_connection((host, port), timeout=timeout).close()

@@ -1,8 +1,10 @@
-"""A bound on simultaneous inferences, so a server's memory stays predictable under many users.
+"""Admission: a bound on simultaneous stylizations, so a server's memory is set by its
+configuration, not by the mix of requests.
 
-Each inference can take gigabytes at full resolution; with ``NST_MAX_CONCURRENT`` slots
-(default: one per two CPU cores, at least one) the rest wait in line, and a caller can be
-told that it is waiting (the app shows "queued").
+A request holds a slot from decoding its pictures to encoding its result (a 7000x7000 PNG
+decodes to 150 MB before it is shrunk); with ``NST_MAX_CONCURRENT`` slots (default: one per two
+CPU cores, at least one) the rest wait in line, can be told so (the app shows "queued"), and
+stop waiting when they are cancelled (their client left).
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 
-MAX_ENV = "NST_MAX_CONCURRENT"
+from nst.runtime.progress import CancelToken, check_cancel
+
+POLL_SECONDS = 0.1  # how soon a waiting request notices that it was cancelled
 
 
 def default_slots() -> int:
-    value = os.environ.get(MAX_ENV, "")
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    return max(1, (os.cpu_count() or 2) // 2)
+    from nst.config import config
+
+    return config().max_concurrent or max(1, (os.cpu_count() or 2) // 2)
 
 
 class InferenceSlots:
@@ -30,8 +33,11 @@ class InferenceSlots:
         self.waiting = 0
 
     @contextlib.contextmanager
-    def hold(self, on_queue: Callable[[int], None] | None = None) -> Iterator[None]:
-        """Run the body in a slot; if none is free, call ``on_queue(people waiting)`` and wait."""
+    def hold(
+        self, on_queue: Callable[[int], None] | None = None, cancel: CancelToken | None = None
+    ) -> Iterator[None]:
+        """Run the body in a slot; if none is free, call ``on_queue(people waiting)`` and wait,
+        until a slot frees or ``cancel`` is set (then :class:`~nst.runtime.progress.Cancelled`)."""
         if not self._free.acquire(blocking=False):
             with self._lock:
                 self.waiting += 1
@@ -39,7 +45,8 @@ class InferenceSlots:
             try:
                 if on_queue is not None:
                     on_queue(position)
-                self._free.acquire()
+                while not self._free.acquire(timeout=POLL_SECONDS):
+                    check_cancel(cancel)
             finally:
                 with self._lock:
                     self.waiting -= 1

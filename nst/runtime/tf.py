@@ -40,8 +40,10 @@ def cpu_has_bfloat16() -> bool:
 
 def default_precision() -> str:
     """``NST_PRECISION`` (float32 or bfloat16), else bfloat16 where the CPU has it natively."""
-    chosen = os.environ.get(PRECISION_ENV, "").strip().lower()
-    if chosen in ("float32", "bfloat16"):
+    from nst.config import config
+
+    chosen = config().precision
+    if chosen is not None:
         return chosen
     return "bfloat16" if cpu_has_bfloat16() else "float32"
 

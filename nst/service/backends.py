@@ -7,7 +7,9 @@ import math
 import threading
 from typing import Protocol
 
-from nst.service.jobs import Job, render_job
+from nst.request.model import Request
+from nst.runtime.progress import CancelToken
+from nst.service.jobs import render_job
 
 DEFAULT_QUEUE = 8  # jobs waiting for a slot, beyond those running, before new ones are refused
 
@@ -21,7 +23,7 @@ class Busy(Exception):
 
 
 class Backend(Protocol):
-    async def stylize(self, job: Job) -> bytes: ...
+    async def stylize(self, job: Request, cancel: CancelToken) -> bytes: ...
 
     def queue_length(self) -> int: ...
 
@@ -31,10 +33,12 @@ class LocalBackend:
     (``NST_MAX_CONCURRENT``, shared with everything else in the process), at most ``queue``
     more waiting; beyond that :class:`Busy` at once, so nobody waits for a timeout."""
 
-    def __init__(self, queue: int = DEFAULT_QUEUE):
+    def __init__(self, queue: int = DEFAULT_QUEUE, seconds: float | None = None):
+        from nst.config import config
         from nst.runtime.slots import inference_slots
 
         self.slots = inference_slots()
+        self.seconds = seconds or config().service_max_seconds
         self.capacity = self.slots.count + queue
         self._lock = threading.Lock()
         self._admitted = 0
@@ -47,7 +51,9 @@ class LocalBackend:
     def retry_after(self) -> int:
         return max(1, math.ceil(self._seconds * self.capacity / self.slots.count))
 
-    async def stylize(self, job: Job) -> bytes:
+    async def stylize(self, job: Request, cancel: CancelToken) -> bytes:
+        """The job rendered in a worker thread; if this call is cancelled (shutdown) the token
+        is set and the call returns at once, the thread stopping at its next tile or iteration."""
         import time
 
         import anyio
@@ -58,7 +64,7 @@ class LocalBackend:
             self._admitted += 1
         try:
             start = time.perf_counter()
-            data = await anyio.to_thread.run_sync(render_job, job)
+            data = await anyio.to_thread.run_sync(render_job, job, cancel, self.seconds, abandon_on_cancel=True)
             self._seconds = 0.8 * self._seconds + 0.2 * (time.perf_counter() - start)
             return data
         finally:

@@ -1,19 +1,27 @@
 """A client of the HTTP service, for front ends that leave inference to a pool of servers
-(the app with ``NST_SERVER_URL``): the service's refusals come back as this package's errors,
-with the service's one line."""
+(the app with ``NST_SERVER_URL``): it sends a :class:`~nst.request.model.Request` as the
+service's form, and the service's refusals come back as this package's errors, with the
+service's one line."""
 
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 from PIL import Image
 
 from nst.errors import EngineUnavailable, ImageError, NSTError, OptionError
+from nst.io.images import encode, load_image
+from nst.request.model import Request
 
-SERVER_ENV = "NST_SERVER_URL"
 TIMEOUT = 600  # s: a large Gatys picture takes minutes
+
+
+def as_bytes(source: Any, name: str) -> bytes:
+    """A picture to send: bytes as they are, anything else decoded and sent as PNG."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    return encode(load_image(source, name=name), "PNG")
 
 
 class RemoteService:
@@ -42,46 +50,17 @@ class RemoteService:
         """The service's engines by name, with whether each can run there and why not."""
         return {e["name"]: e for e in self._call("GET", "/v1/engines").json()}
 
-    def stylize(
-        self,
-        content: bytes,
-        styles: list[bytes] | None = None,
-        *,
-        engine: str | None = None,
-        preset: int | str | None = None,
-        strength: float = 1.0,
-        size: int = 1024,
-        upscale: bool = False,
-        preserve_color: bool = False,
-        stroke_scale: float = 1.0,
-        style_weights: tuple[float, ...] | None = None,
-        options: dict[str, Any] | None = None,
-        mask: bytes | None = None,
-        feather: float | None = None,
-    ) -> Image.Image:
-        """The stylized picture, as :func:`nst.stylize` makes it, from the service (with a
-        ``mask``, ``preset`` may be the inside and outside styles as a list)."""
-        files = [("content", ("content", content))] + [("style", (f"style{i}", s)) for i, s in enumerate(styles or [])]
-        if mask is not None:
-            files.append(("mask", ("mask", mask)))
-        data = {
-            "strength": str(strength),
-            "size": str(size),
-            "upscale": str(upscale).lower(),
-            "preserve_color": str(preserve_color).lower(),
-            "stroke_scale": str(stroke_scale),
-        }
-        if engine:
-            data["engine"] = engine
-        if preset is not None:
-            data["preset"] = ",".join(map(str, preset)) if isinstance(preset, list | tuple) else str(preset)
-        if feather is not None:
-            data["feather"] = str(feather)
-        if style_weights:
-            data["weights"] = ",".join(str(w) for w in style_weights)
-        if options:
-            data["options"] = json.dumps(options)
-        answer = self._call("POST", "/v1/stylize", files=files, data=data)
+    def run(self, request: Request) -> Image.Image:
+        """The request's picture, as :func:`nst.api.run` makes it, from the service."""
+        files = [("content", (request.content_name, as_bytes(request.content, request.content_name)))]
+        files += [("style", (n, as_bytes(s, n))) for s, n in zip(request.styles, request.style_names, strict=True)]
+        if request.mask is not None:
+            files.append(("mask", ("mask", as_bytes(request.mask, "mask"))))
+        answer = self._call("POST", "/v1/stylize", files=files, data=request.form())
         picture = Image.open(io.BytesIO(answer.content))
         picture.load()
         return picture
+
+    def stylize(self, content: Any, styles: list | None = None, **fields: Any) -> Image.Image:
+        """:meth:`run` of the request made of ``content``, ``styles`` and the request's other fields."""
+        return self.run(Request(content=content, styles=styles or (), **fields))

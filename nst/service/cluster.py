@@ -14,8 +14,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from nst.request.model import Request
+from nst.runtime.progress import CancelToken
 from nst.service.backends import Busy
-from nst.service.jobs import Job
 
 DEFAULT_REPLICA_CPUS = 1
 APP_NAME = "nst"  # the Serve application's name, here and in serve_config.yaml
@@ -35,7 +36,10 @@ class RayBackend:
     def queue_length(self) -> int:
         return self._waiting
 
-    async def stylize(self, job: Job) -> bytes:
+    async def stylize(self, job: Request, cancel: CancelToken) -> bytes:
+        """The job from a replica; a set ``cancel`` (the client left) cancels it there too."""
+        import asyncio
+
         from ray.serve.exceptions import BackPressureError
 
         if self.handle is None:
@@ -44,11 +48,20 @@ class RayBackend:
             self.handle = serve.get_deployment_handle("Stylizer", app_name=self.app_name)
         with self._lock:
             self._waiting += 1
+        response = self.handle.remote(job)
+
+        async def watch() -> None:
+            while not cancel.cancelled:
+                await asyncio.sleep(0.25)
+            response.cancel()  # Ray Serve cancels the replica's call, which sets its token
+
+        watcher = asyncio.ensure_future(watch())
         try:
-            return await self.handle.remote(job)
+            return await response
         except BackPressureError:
             raise Busy(self.retry_after) from None
         finally:
+            watcher.cancel()
             with self._lock:
                 self._waiting -= 1
 
@@ -58,19 +71,25 @@ class StylizerReplica:
     replica's event loop keeps answering Serve's health checks during a long render)."""
 
     def __init__(self, cpus: float = DEFAULT_REPLICA_CPUS, warm: tuple[str, ...] = ("images", "builtin")):
+        from nst.config import config
         from nst.engines import default_engine, get_engine
         from nst.runtime.tf import limit_threads
 
+        self.seconds = config().service_max_seconds
         limit_threads(max(1, int(cpus)))
         for kind in warm:
             get_engine(default_engine(kind))
 
-    async def __call__(self, job: Job) -> bytes:
+    async def __call__(self, job: Request) -> bytes:
         import asyncio
 
         from nst.service.jobs import render_job
 
-        return await asyncio.to_thread(render_job, job)
+        token = CancelToken()
+        try:
+            return await asyncio.to_thread(render_job, job, token, self.seconds)
+        finally:  # done, or cancelled by the ingress (its client left): the thread stops at its next step
+            token.cancel()
 
 
 def build(args: dict[str, Any] | None = None):

@@ -11,37 +11,66 @@ replicas), so the same routes serve both.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
 import time
 import uuid
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from nst.engines.contract import DEFAULT_SIZE
-from nst.errors import EngineUnavailable, ImageError, NSTError
-from nst.ops.masks import DEFAULT_FEATHER
+from nst.errors import EngineUnavailable, ImageError, NSTError, OptionError
+from nst.request.model import FORM_FIELDS
+from nst.request.model import Request as StyleRequest
+from nst.runtime.progress import Cancelled, CancelToken
 from nst.service.backends import DEFAULT_QUEUE, Backend, Busy, LocalBackend
-from nst.service.jobs import make_job
+from nst.service.jobs import TooLong, service_limits
 
 log = logging.getLogger("nst.service")
-DEFAULT_UPLOAD_MB = 50
-UPLOAD_ENV = "NST_SERVICE_UPLOAD_MB"
 THUMBNAIL_SIDE = 128
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120)
+DISCONNECT_POLL_SECONDS = 0.25  # how soon a request whose client has gone is cancelled
 
 
 def upload_limit() -> int:
-    """Largest request body in bytes: ``NST_SERVICE_UPLOAD_MB`` (default 50) megabytes."""
-    value = os.environ.get(UPLOAD_ENV, "")
-    return (int(value) if value.isdigit() and int(value) > 0 else DEFAULT_UPLOAD_MB) * 1024 * 1024
+    """Largest request body in bytes: ``NST_SERVICE_UPLOAD_MB`` megabytes."""
+    from nst.config import config
+
+    return config().service_upload_mb * 1024 * 1024
+
+
+class _FormBase(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # the files are in the same form; unknown names: see stylize
+
+
+# The form's fields are the request's own, as text: the request reads and checks them, so a
+# bad value gets the same words over HTTP as from the CLI or the API.
+StylizeForm = create_model(
+    "StylizeForm",
+    __base__=_FormBase,
+    **{
+        name: (str | None, Field(None, description=StyleRequest.model_fields[name].description))
+        for name in FORM_FIELDS
+    },
+)
+
+
+async def cancel_when_gone(request: Request, token: CancelToken) -> None:
+    """Set ``token`` as soon as the client disconnects (polled; returns when the token is set)."""
+    import anyio
+
+    while not token.cancelled:
+        if await request.is_disconnected():
+            token.cancel()
+            return
+        await anyio.sleep(DISCONNECT_POLL_SECONDS)
 
 
 def refusal(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -82,6 +111,32 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+class Measure:
+    """ASGI middleware counting answers by route and status, and their latency. Plain ASGI, not
+    Starlette's BaseHTTPMiddleware, so the route still sees its client disconnect."""
+
+    def __init__(self, app, metrics: Metrics):
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start, status = time.perf_counter(), [500]
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = scope.get("route")  # the router sets it in this same scope
+            name = route.path if route is not None else "other"
+            self.metrics.requests.labels(name, str(status[0])).inc()
+            self.metrics.latency.labels(name).observe(time.perf_counter() - start)
+
+
 class Metrics:
     """The service's Prometheus series, in a registry of its own (one per app)."""
 
@@ -104,25 +159,26 @@ def one_line(exc: BaseException) -> str:
 def create_app(backend: Backend | None = None, *, max_upload: int | None = None) -> FastAPI:
     """The service around ``backend`` (default: this process, :class:`LocalBackend`)."""
     backend = backend or LocalBackend()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        for token in list(app.state.running):  # the grace period is over: stop what still runs
+            token.cancel()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="nst: neural style transfer",
         summary="Stylize photos with a painting or a built-in style.",
         version="1",
     )
     app.state.backend = backend
+    app.state.running = set()  # cancel tokens of requests in flight; shutdown sets them all
     metrics = Metrics(lambda: app.state.backend.queue_length())  # a Ray ingress sets its backend later
     limit = max_upload or upload_limit()
     app.add_middleware(BodyLimit, limit=limit)
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next):
-        start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        name = route.path if route is not None else "other"
-        metrics.requests.labels(name, str(response.status_code)).inc()
-        metrics.latency.labels(name).observe(time.perf_counter() - start)
-        return response
+    app.add_middleware(Measure, metrics=metrics)
 
     @app.exception_handler(RequestValidationError)
     async def bad_field(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -135,7 +191,7 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return refusal(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
-    @app.exception_handler(NSTError)
+    @app.exception_handler(NSTError)  # after the more specific ones: Starlette looks them up by class
     async def known(_request: Request, exc: NSTError) -> JSONResponse:
         exc = getattr(exc, "cause", None) or exc  # raised in a Ray replica: Ray's wrapper holds ours
         if isinstance(exc, ImageError):
@@ -146,6 +202,16 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
             return refusal(503, one_line(exc))
         metrics.errors.labels("option").inc()
         return refusal(422, one_line(exc))
+
+    @app.exception_handler(TooLong)
+    async def too_long(_request: Request, exc: TooLong) -> JSONResponse:
+        metrics.errors.labels("time").inc()
+        return refusal(503, one_line(exc))
+
+    @app.exception_handler(Cancelled)
+    async def gone(_request: Request, exc: Cancelled) -> JSONResponse:
+        metrics.errors.labels("cancelled").inc()
+        return refusal(499, "the client closed the request; its work was stopped")
 
     @app.exception_handler(Busy)
     async def busy(_request: Request, exc: Busy) -> JSONResponse:
@@ -165,65 +231,62 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
         responses={200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The stylized picture"}},
     )
     async def stylize(
+        request: Request,
         content: Annotated[UploadFile, File(description="the photo")],
+        form: Annotated[StylizeForm, Form()],
         style: Annotated[list[UploadFile] | None, File(description="style image(s); repeat to blend")] = None,
-        preset: Annotated[str | None, Form(description="built-in style: 19, or a blend 3:0.5,19:0.5")] = None,
-        engine: Annotated[str | None, Form(description="see GET /v1/engines; default by the kind of style")] = None,
-        strength: Annotated[float, Form(ge=0, le=1)] = 1.0,
-        size: Annotated[int, Form(description="long side of the result in px")] = DEFAULT_SIZE,
-        upscale: Annotated[bool, Form(description="enlarge a smaller photo to size")] = False,
-        preserve_color: Annotated[bool, Form(description="keep the photo's colours")] = False,
-        stroke_scale: Annotated[float, Form(description="brush size, 0.25 to 4")] = 1.0,
-        weights: Annotated[str | None, Form(description="blend weights of the style images: 0.7,0.3")] = None,
-        options: Annotated[str | None, Form(description='engine options as JSON: {"iterations": 50}')] = None,
-        format: Annotated[Literal["png", "jpeg"], Form()] = "png",
         mask: Annotated[
             UploadFile | None,
             File(description="regional styles: white inside (first style), outside the second or the photo"),
         ] = None,
-        feather: Annotated[
-            float, Form(description="softened mask border, fraction of the long side")
-        ] = DEFAULT_FEATHER,
     ) -> Response:
-        """Stylize ``content`` with the style image(s) or the built-in style; answers the picture."""
-        styles = [(await f.read(), f.filename or f"style {i + 1}") for i, f in enumerate(style or [])]
-        job = make_job(
-            await content.read(),
-            content.filename or "content",
-            styles=styles,
-            preset=preset,
-            engine=engine,
-            strength=strength,
-            size=size,
-            upscale=upscale,
-            preserve_color=preserve_color,
-            stroke_scale=stroke_scale,
-            weights=weights,
-            options=options,
-            format=format,
+        """Stylize ``content`` with the style image(s) or the built-in style; answers the picture.
+        The work stops when the client disconnects, or after the server's time budget."""
+        unknown = sorted(set((await request.form()).keys()) - set(FORM_FIELDS) - {"content", "style", "mask"})
+        if unknown:
+            raise OptionError(f"{unknown[0]} is not a field of /v1/stylize; see /docs")
+        job = StyleRequest(
+            content=await content.read(),
+            content_name=content.filename or "content",
+            styles=[await f.read() for f in style or []],
+            style_names=[f.filename or f"style {i + 1}" for i, f in enumerate(style or [])] or None,
             mask=await mask.read() if mask is not None else None,
-            feather=feather,
+            limits=service_limits(),
+            **form.model_dump(exclude_none=True),
         )
-        data = await app.state.backend.stylize(job)
+        import asyncio
+
+        token = CancelToken()
+        app.state.running.add(token)
+        watcher = asyncio.ensure_future(cancel_when_gone(request, token))
+        try:
+            data = await app.state.backend.stylize(job, token)
+            if token.cancelled:  # the client left (or the server stops): an optimizer's early best, unsent
+                raise Cancelled("cancelled")
+        finally:
+            watcher.cancel()
+            token.cancel()  # finished, failed or abandoned: nothing more runs for this request
+            app.state.running.discard(token)
         return Response(data, media_type=job.media_type)
 
     @app.get("/v1/engines")
     def engines() -> list[dict]:
         """Every engine, whether it can run here (and why not), and what it takes."""
-        from nst.engines import engine_class, engine_names, unavailable_reason
+        from nst.engines import describe, engine_names, unavailable_reason
 
         listed = []
         for name in engine_names():
-            cls = engine_class(name)
-            reason = unavailable_reason(name)
+            info, reason = describe(name), unavailable_reason(name)
             listed.append(
                 {
                     "name": name,
-                    "description": cls.description,
-                    "takes": cls.takes,
+                    "description": info.description,
+                    "takes": "images" if info.takes_images else "builtin",
                     "available": reason is None,
                     "reason": reason,
-                    "builtin_styles": len(cls.builtin_styles),
+                    "builtin_styles": len(info.builtin_styles),
+                    "regions": info.paints_regions,
+                    "iterative": info.iterative,
                 }
             )
         return listed
@@ -291,4 +354,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, queue: int = DEFAULT_QUEUE)
     """Run the service in this process with uvicorn until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(LocalBackend(queue)), host=host, port=port, log_level="info")
+    from nst.config import config
+
+    grace = config().shutdown_grace  # then uvicorn cancels the requests left, and they stop their work
+    uvicorn.run(
+        create_app(LocalBackend(queue)), host=host, port=port, log_level="info", timeout_graceful_shutdown=grace
+    )

@@ -16,9 +16,11 @@ DIR_ENV = "NST_STYLE_DIR"
 
 def library_folder() -> Path:
     """Where learned styles live: ``NST_STYLE_DIR``, else the user data folder's ``styles``."""
-    configured = os.environ.get(DIR_ENV)
-    if configured:
-        return Path(configured)
+    from nst.config import config
+
+    configured = config().style_dir
+    if configured is not None:
+        return configured
     import platformdirs
 
     return Path(platformdirs.user_data_dir("nst", appauthor=False)) / "styles"

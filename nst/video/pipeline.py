@@ -22,12 +22,14 @@ from typing import Any
 import numpy as np
 
 from nst import api
-from nst.engines import get_engine
+from nst.api.rendering import style_list
+from nst.engines import describe, get_engine
 from nst.engines.builtin import BuiltinSpec
 from nst.engines.contract import PreparedStyle, Settings
 from nst.errors import OptionError
 from nst.io.video import VideoReader, VideoSource, VideoWriter, even
 from nst.ops.frames import to_pixels, to_uint8
+from nst.request.model import Request, engine_choices
 from nst.runtime.progress import CancelToken, Progress, ProgressCallback, as_cancel_token, check_cancel
 from nst.runtime.slots import inference_slots
 from nst.video.temporal import BLEND, MotionEstimator, TemporalFilter
@@ -202,13 +204,15 @@ def stylize_video(
             if preset is not None or style_weights is not None:
                 raise OptionError("a prepared style already holds its styles and weights")
             engine_name = style.engine
-            options, config = api.engine_choices(engine_name, options, engine_values)
+            options, config = engine_choices(describe(engine_name), options, engine_values)
             prepared = style
         else:
-            engine_name = api.resolve_engine(engine, style, preset)
-            options, config = api.engine_choices(engine_name, options, engine_values)
-            inputs = api.style_inputs(engine_name, style, preset, style_weights)
-            prepared = api.prepare_inputs(engine_name, *inputs, on_queue=on_queue, **config)
+            request = Request(
+                styles=style_list(style), preset=preset, weights=style_weights, engine=engine,
+                options=options, engine_values=engine_values,
+            )  # fmt: skip
+            engine_name, options, config = request.engine, request.options, request.config
+            prepared = api.prepare(request, on_queue=on_queue, cancel=token)[0]
         settings = dataclasses.replace(settings, options=options)
         runner = get_engine(engine_name, **config)
         smoother = TemporalFilter(float(smoothing)) if temporal else None

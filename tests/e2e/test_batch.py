@@ -59,7 +59,7 @@ def test_an_interrupted_batch_resumes_where_it_stopped(photos, tmp_path):
     [
         (["missing_folder", "out", "--preset", "3"], "missing_folder is not a folder"),
         (["IN", "IN/results", "--preset", "3"], "must not be inside"),
-        (["IN", "out"], "give a style image (--style FILE) or a built-in style (--preset N)"),
+        (["IN", "out"], "give a style image or a built-in style (preset)"),
         (["IN", "out", "--preset", "3", "--actors", "0", "--ray"], "--actors and --actor-cpus must be 1 or more"),
     ],
 )

@@ -89,7 +89,7 @@ def test_a_mask_gives_each_region_its_style_as_the_api_does(service, photo):
 @pytest.mark.parametrize(
     ("extra", "status", "message"),
     [
-        ({"preset": "3", "feather": "0.9"}, 422, "feather must be from 0 to 0.25"),
+        ({"preset": "3", "feather": "0.9"}, 422, "feather must be a number from 0 to 0.25"),
         ({"preset": "3,19,4"}, 422, "a mask takes one style"),
         ({"preset": "3", "mask_bytes": png_bytes(Image.new("L", (100, 100)))}, 422, "aspect ratio within 1%"),
         ({"preset": "3", "mask_bytes": b"not an image"}, 400, "mask: not an image"),
@@ -107,11 +107,15 @@ def test_a_bad_mask_is_one_json_line(service, photo, extra, status, message):
     ("data", "status", "message"),
     [
         ({"preset": "99"}, 422, "preset 99 does not exist; use 0 to 25"),
-        ({"preset": "1", "strength": "3"}, 422, "strength: Input should be less than or equal to 1"),
+        ({"preset": "1", "strength": "3"}, 422, "strength must be a number from 0 to 1, got '3'"),
         ({"preset": "1", "size": "99999"}, 422, "size must be at most 4096 px on this server, got 99999"),
         ({"preset": "1", "engine": "picasso"}, 422, "picasso"),
         ({"preset": "1", "format": "gif"}, 422, "format"),
-        ({}, 422, "give a style image (style) or a built-in style (preset)"),
+        ({}, 422, "give a style image or a built-in style (preset)"),
+        ({"preset": "3:1e308,19:1e308"}, 422, "preset weights must have a positive, finite sum"),
+        ({"preset": "1", "engine": "gatys"}, 422, "engine 'gatys' takes style images"),
+        ({"preset": "1", "feather": "nan"}, 422, "feather must be a number"),
+        ({"preset": "1", "upscale": "perhaps"}, 422, "upscale must be true or false, got 'perhaps'"),
         ({"preset": "1", "engine": "magenta-hub"}, 422, "magenta-hub"),
         ({"preset": "1", "options": "{bad json"}, 422, "options must be a JSON object"),
     ],
@@ -121,6 +125,40 @@ def test_a_bad_setting_is_one_json_line_and_no_picture(service, photo, data, sta
     assert answer.status_code == status and answer.headers["content-type"] == "application/json"
     error = answer.json()["error"]
     assert message in error and "\n" not in error and "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ('{"content_weight": "a"}', "content_weight must be a number, got 'a'"),
+        ("[" * 100_000, "options must be a JSON object of at most 2000 characters"),
+        ('{"content_weight": NaN}', "options: NaN is not a number"),
+        ('{"style_weight": Infinity}', "options: Infinity is not a number"),
+        ('{"iterations": 10000}', "iterations must be at most 1000 on this server, got 10000"),
+    ],
+)
+def test_hostile_engine_options_are_422_with_the_request_s_words(service, photo, style, options, message):
+    files = [("content", ("p.png", photo)), ("style", ("s.png", style))]
+    answer = stylize(service, files, {"engine": "gatys", "options": options})
+    assert answer.status_code == 422, answer.text
+    assert answer.json() == {"error": message} or message in answer.json()["error"]
+    text = requests.get(service + "/metrics", timeout=10).text
+    assert 'nst_requests_total{route="/v1/stylize",status="500"}' not in text
+
+
+def test_work_whose_client_left_is_stopped_and_the_next_request_is_served(service, photo, style):
+    """A Gatys request abandoned by its client stops at its next iteration: a preset request
+    sent after it is answered, and the abandoned one is counted as cancelled."""
+    files = [("content", ("p.png", photo)), ("style", ("s.png", style))]
+    slow = {"engine": "gatys", "size": "256", "options": '{"iterations": 1000, "coarse_to_fine": false}'}
+    with pytest.raises(requests.Timeout):
+        requests.post(service + "/v1/stylize", files=files, data=slow, timeout=(5, 4))
+    answer = stylize(service, [("content", ("p.png", photo))], {"preset": "19", "size": "128"})
+    assert answer.status_code == 200, answer.text
+    deadline = time.monotonic() + 30
+    while 'nst_errors_total{kind="cancelled"} 1.0' not in requests.get(service + "/metrics", timeout=10).text:
+        assert time.monotonic() < deadline, "the abandoned request was never counted as cancelled"
+        time.sleep(0.5)
 
 
 def test_a_file_that_is_not_an_image_is_400_and_names_it(service):

@@ -128,9 +128,9 @@ def test_cancel_stops_a_tiled_render_before_the_next_tile(style_image):
         ({"size": 100_000}, "size"),
         ({"engine": "nope"}, "unknown engine"),
         ({"style_weights": [1, 2, 3]}, "3 style weights for 1"),
-        ({"style_weights": [-1]}, "non-negative"),
+        ({"style_weights": [-1]}, "each style weight must be a number of 0 or more"),
         ({"iterations": 5}, "iterations is not a setting of engine 'magenta'"),
-        ({"preset": 3}, "give a preset or style images, not both"),
+        ({"preset": 3}, "give style images or a built-in style \\(preset\\), not both"),
     ],
 )
 def test_bad_settings_raise_one_line(content_image, style_image, kwargs, message):

@@ -116,8 +116,10 @@ def test_bad_settings():
         nst.stylize(landscape(96, 64), painting(3), engine="gatys", iterations=0)
     with pytest.raises(nst.OptionError, match="iterations is not a setting of engine 'magenta'"):
         nst.stylize(landscape(96, 64), painting(3), iterations=10)
-    with pytest.raises(nst.OptionError, match="engine 'gatys' takes GatysOptions"):
-        nst.stylize(landscape(96, 64), painting(3), engine="gatys", options={"iterations": 3})
+    with pytest.raises(nst.OptionError, match="engine 'gatys' takes GatysOptions, not int"):
+        nst.stylize(landscape(96, 64), painting(3), engine="gatys", options=3)
+    with pytest.raises(nst.OptionError, match="iterations must be from 1 to 10000"):  # options as JSON gives them
+        nst.stylize(landscape(96, 64), painting(3), engine="gatys", options={"iterations": 0})
 
 
 def test_cli_progress(gatys, tmp_path):
@@ -131,4 +133,4 @@ def test_cli_progress(gatys, tmp_path):
     assert Image.open(tmp_path / "o.png").size == (120, 90)
     assert "photo.png: 10/10" in done.stderr and "MobileNetV2" in done.stderr
     bad = run_cli(photo, "-s", style, "--iterations", "10", "-o", tmp_path / "x.png")
-    assert bad.returncode == 2 and "--engine gatys" in bad.stderr
+    assert bad.returncode == 2 and "not a setting of engine 'magenta'; engine gatys has it" in bad.stderr
