@@ -21,7 +21,6 @@ import argparse
 import io
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -32,7 +31,7 @@ import requests
 from PIL import Image
 
 from benchmarks.quality import write_results
-from tests.helpers.app_server import free_port
+from tests.helpers.app_server import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 300
@@ -72,26 +71,12 @@ def cancelled_count(url: str) -> float:
 
 def measure(checkout: Path, label: str) -> dict:
     port = free_port()
-    env = {**os.environ, "NST_SERVICE_MAX_ITERATIONS": "10000", "PYTHONPATH": str(checkout)}
-    log = open(ROOT / "artifacts" / f"admission-{label}.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "-m", "nst", "serve", "--port", str(port)], cwd=checkout, env=env, stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    env = {"NST_SERVICE_MAX_ITERATIONS": "10000", "PYTHONPATH": str(checkout)}
+    command = [sys.executable, "-m", "nst", "serve", "--port", str(port)]
     photo = io.BytesIO()
     Image.new("RGB", (320, 240), (90, 140, 200)).save(photo, "PNG")
     small = [("content", ("p.png", photo.getvalue()))]
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                requests.get(url + "/healthz", timeout=2)
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"{label}: the service did not start") from None
-                time.sleep(0.5)
+    with serving(command, port, "/healthz", 120, env, cwd=checkout) as (url, server):
         requests.post(url + "/v1/stylize", files=small, data={"preset": "19", "size": "256"}, timeout=TIMEOUT)
         time.sleep(1.0)
         idle = rss_mb(server.pid)
@@ -139,14 +124,6 @@ def measure(checkout: Path, label: str) -> dict:
         except requests.Timeout:
             status = "no answer"
         next_seconds = time.perf_counter() - begun
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        log.close()
     return {
         "label": label, "idle": idle, "peak": sampler.peak, "statuses": sorted(statuses), "nine": nine_seconds,
         "stopped": stopped, "next": (status, next_seconds), "png_kb": len(data) / 1024,

@@ -5,6 +5,7 @@ while it waits, between tiles or iterations."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,7 +21,8 @@ from nst.io import images
 from nst.ops.color import keep_colors
 from nst.ops.masks import check_aspect, feathered, fitted, inside_outside, normalized
 from nst.ops.strokes import carry_detail, resize, stroke_factor, working_size
-from nst.request.model import Request
+from nst.request import rules
+from nst.request.model import Request, engine_choices
 from nst.request.rules import DEFAULT_FEATHER, DEFAULT_SIZE
 from nst.runtime.progress import CancelToken, ProgressCallback, as_cancel_token, check_cancel, in_parts
 from nst.runtime.slots import inference_slots
@@ -107,21 +109,16 @@ def render(
     style's engine in an admitted slot, and with the photo's colours kept if asked. With a
     ``mask`` (see :func:`stylize`): ``style`` inside, and ``outside`` (prepared for the same
     engine) or the photo outside."""
-    from nst.request.model import engine_choices
-    from nst.request.rules import feather as check_feather
-
     if not isinstance(style, PreparedStyle):
         raise OptionError(f"expected a PreparedStyle, got {type(style).__name__}")
     if outside is not None:
         check_prepared(outside, style.engine)
     settings = settings or Settings()
     options, config = engine_choices(describe(style.engine), settings.options, config)
-    settings = Settings(
-        settings.strength, settings.size, settings.preserve_color, settings.upscale, options, settings.stroke_scale
-    )
+    settings = dataclasses.replace(settings, options=options)
     runner = get_engine(style.engine, **config)
     styles = (style,) if outside is None else (style, outside)
-    feather = check_feather(feather)
+    feather = rules.feather(feather)
     return _admitted(runner, content, "content", settings, mask, feather, lambda: styles, progress, cancel, on_queue)
 
 

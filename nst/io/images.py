@@ -23,7 +23,6 @@ from nst.runtime.stdio import stderr_silenced
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO | Image.Image | np.ndarray
 
 MIN_SIDE = 32
-DEFAULT_MAX_PIXELS = 50_000_000
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 # The decoders we allow (Pillow's format name -> file suffixes), phone and desktop formats alike.
 # Pillow can also open formats that run external programs (EPS and PDF through Ghostscript) or

@@ -28,7 +28,6 @@ VideoSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
 MAX_SIDE = 8192
 MIN_LONG_SIDE = 64  # the smallest picture an engine renders
 MAX_FPS = 240
-DEFAULT_MAX_SECONDS = 4 * 3600  # longer than any film: a header that says more is lying or hostile
 COPY_AUDIO = ("aac",)  # MP4 and every browser take these as they are; anything else becomes AAC
 
 

@@ -31,6 +31,9 @@ FORM_FIELDS = (
 )  # fmt: skip
 
 
+NUMBER_RULES = {"strength": rules.strength, "stroke_scale": rules.stroke_scale, "feather": rules.feather}
+
+
 class Limits(BaseModel):
     """What a host allows beyond the product's own ranges: the largest result side and the most
     work (optimization steps) one request may ask for. The web service sets these."""
@@ -81,20 +84,10 @@ class Request(BaseModel):
             raise refusal(exc) from None
 
     # each field on its own: the rules' words
-    @field_validator("strength", mode="before")
+    @field_validator("strength", "stroke_scale", "feather", mode="before")
     @classmethod
-    def _strength(cls, value: Any) -> float:
-        return rules.strength(value)
-
-    @field_validator("stroke_scale", mode="before")
-    @classmethod
-    def _stroke_scale(cls, value: Any) -> float:
-        return rules.stroke_scale(value)
-
-    @field_validator("feather", mode="before")
-    @classmethod
-    def _feather(cls, value: Any) -> float:
-        return rules.feather(value)
+    def _number(cls, value: Any, info) -> float:
+        return NUMBER_RULES[info.field_name](value)
 
     @field_validator("size", mode="before")
     @classmethod
@@ -203,7 +196,10 @@ class Request(BaseModel):
 
     @property
     def settings(self) -> Settings:
-        return Settings(self.strength, self.size, self.preserve_color, self.upscale, self.options, self.stroke_scale)
+        return Settings(
+            strength=self.strength, size=self.size, preserve_color=self.preserve_color, upscale=self.upscale,
+            options=self.options, stroke_scale=self.stroke_scale,
+        )  # fmt: skip
 
     @property
     def regions(self) -> tuple[tuple[list, np.ndarray], ...]:

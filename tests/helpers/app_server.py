@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from tests.helpers import ROOT
 
@@ -31,13 +32,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(command: list[str], port: int, health: str, startup_timeout: float, env: dict | None):
-    """Run ``command`` (a server on ``port`` of 127.0.0.1); yield (url, process) once ``health``
-    answers; always stopped afterwards."""
+def serving(
+    command: list[str], port: int, health: str, startup_timeout: float, env: dict | None, cwd: Path = ROOT
+):
+    """Run ``command`` (a server on ``port`` of 127.0.0.1) in ``cwd``; yield (url, process) once
+    ``health`` answers; always stopped afterwards."""
     LOGS.mkdir(parents=True, exist_ok=True)
     with open(LOGS / f"{command[2]}-{port}.log", "wb") as log:  # read it when a test against this server fails
         process = subprocess.Popen(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+            command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
         )
         url = f"http://127.0.0.1:{port}"
         try:
