@@ -305,9 +305,9 @@ def run_stylize(args: argparse.Namespace) -> int:
         bar = ProgressBar(Path(content).name)
         try:
             picture = images.load_image(content, name=Path(content).name)  # a bad photo costs no model load
-            say_if_size_kept(Path(content).name, *picture.size, args)
             if style is None:  # the engine and the style(s), once, at the first photo that decodes
-                style = load_style(request)
+                style = load_style(request)  # a broken style image is the only line, before any note
+            say_if_size_kept(Path(content).name, *picture.size, args)
             start = time.perf_counter()  # model loading is not the first picture's time
             result = api.run(
                 request.with_content(picture, Path(content).name), prepared=style, progress=bar, cancel=stop.token

@@ -136,6 +136,8 @@ class Request(BaseModel):
         if self.styles and self.preset is not None:
             raise OptionError("give style images or a built-in style (preset), not both")
         if not self.styles and self.preset is None:
+            if self.engine is not None and not describe(self.engine).takes_images:
+                raise OptionError(f"engine {self.engine!r} needs a built-in style (preset), e.g. 7 or 3:0.5,12:0.5")
             raise OptionError("give a style image or a built-in style (preset)")
         name = self.engine or default_engine("images" if self.styles else "builtin")
         info = describe(name)

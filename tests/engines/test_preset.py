@@ -80,14 +80,14 @@ def test_any_resolution_strength_and_colours(content_image):
     [
         ({"preset": 26}, "does not exist"),
         ({"preset": -1}, "does not exist"),
-        ({"preset": "3:abc"}, "not a number"),
-        ({"preset": "3:-1"}, "non-negative"),
-        ({"preset": "3:0,4:0"}, "all zero"),
+        ({"preset": "3:abc"}, "preset weight must be a number of 0 or more, got 'abc'"),
+        ({"preset": "3:-1"}, "preset weight must be a number of 0 or more, got '-1'"),
+        ({"preset": "3:0,4:0"}, "preset weights must have a positive, finite sum"),
         ({"preset": ""}, "empty"),
         ({"preset": 2.5}, "a number or a blend"),
         ({"preset": "2.5"}, "whole number"),
-        ({"engine": "preset"}, "needs a preset"),
-        ({"engine": "magenta", "preset": 3}, "presets belong"),
+        ({"engine": "preset"}, "engine 'preset' needs a built-in style \\(preset\\)"),
+        ({"engine": "magenta", "preset": 3}, "engine 'magenta' takes style images, not built-in styles"),
     ],
 )
 def test_bad_presets(content_image, kwargs, message):

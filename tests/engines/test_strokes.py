@@ -38,7 +38,7 @@ def test_working_size_follows_the_brush(side, scale, factor):
     assert stroke_factor(side, scale) == pytest.approx(factor)
 
 
-@pytest.mark.parametrize("scale", [0.1, 5, True, "2", float("nan")])
+@pytest.mark.parametrize("scale", [0.1, 5, True, "9", "two", float("nan")])
 def test_brush_size_out_of_range_is_one_clear_error(content_image, style_image, scale):
     with pytest.raises(nst.OptionError, match="stroke scale"):
         nst.stylize(content_image, style_image, stroke_scale=scale)
