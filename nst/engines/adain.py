@@ -54,23 +54,14 @@ class AdaINEngine(EngineBase):
         self._moments = tf.function(level_statistics, **relaxed)
         self._style = tf.function(net.style_statistics, **relaxed)
         self._decoded = tf.function(net.decoded, **relaxed)
-        self._plan = tf.function(net.color_plan, **relaxed)
+        self._plans = tf.function(net.color_plans, **relaxed)
         self._finish = tf.function(net.finish, **relaxed)
         self._faded = tf.function(net.faded, **relaxed)
-        self._photo_contrast = tf.function(net.photo_contrast, **relaxed)
+        self._contrasts = tf.function(net.contrasts, **relaxed)
         self._whole = tf.function(net.whole_picture, **relaxed)
         self._regional = {  # regional styles (render_regions)
             name: tf.function(getattr(net, name), **relaxed)
-            for name in (
-                "regional_picture",
-                "region_maps",
-                "masked_statistics",
-                "regional_decoded",
-                "regional_color_plans",
-                "regional_finish",
-                "regional_contrasts",
-                "regional_faded",
-            )
+            for name in ("regional_picture", "region_maps", "masked_statistics", "regional_decoded")
         }
         self._stats: LRUCache[tuple[np.ndarray, ...]] = LRUCache(STATS_CACHE_SIZE)
 
@@ -128,15 +119,15 @@ class AdaINEngine(EngineBase):
         features = self._features(probe[None])
         content_stats = tuple(np.asarray(m, np.float32) for m in self._moments(features))
         out = self._decoded(features, content_stats, stats, alpha, *probe.shape[:2])
-        transform = self._plan(out, None, stats, alpha)
-        picture, source = self._finish(out, transform, stats, alpha)
-        photo = self._photo_contrast(probe[None])  # the photo's contrasts and the faded picture's, whole
-        _, faded_sources = self._faded(picture, probe[None], stats, strength, None, photo)
+        transforms = self._plans(out, [stats])
+        picture, sources = self._finish(out, transforms, [stats], None, alpha)
+        photo = self._contrasts(probe[None])  # the photo's contrasts and the faded picture's, whole
+        _, faded_sources = self._faded(picture, probe[None], [stats], strength, None, None, photo)
 
         def run_tile(tile: np.ndarray) -> np.ndarray:
             decoded = self._decoded(self._features(tile[None]), content_stats, stats, alpha, *tile.shape[:2])
-            picture = self._finish(decoded, transform, stats, alpha, source)[0]
-            faded = self._faded(picture, tile[None], stats, strength, faded_sources, photo)[0]
+            picture = self._finish(decoded, transforms, [stats], None, alpha, sources)[0]
+            faded = self._faded(picture, tile[None], [stats], strength, None, faded_sources, photo)[0]
             return np.asarray(faded, np.float32)[0]
 
         return tiled_apply(content, run_tile, self.tiling, progress, cancel)
@@ -164,12 +155,12 @@ class AdaINEngine(EngineBase):
         maps = f["region_maps"](probe[..., 3:], features)
         content_stats = f["masked_statistics"](features, maps)
         out = f["regional_decoded"](features, maps, content_stats, stats, *probe.shape[1:3])
-        transforms = f["regional_color_plans"](out, probe[..., 3:], stats)
-        picture, sources = f["regional_finish"](out, probe[..., 3:], transforms, stats)
-        # the photo's contrasts per region and the faded picture's, measured on the whole
         probe_pixels, probe_masks = probe[..., :3], probe[..., 3:]
-        contrasts = f["regional_contrasts"](probe_pixels, probe_masks, len(stats))
-        _, faded_sources = f["regional_faded"](picture, probe_pixels, probe_masks, stats, strength, None, contrasts)
+        transforms = self._plans(out, stats, probe_masks)
+        picture, sources = self._finish(out, transforms, stats, probe_masks)
+        # the photo's contrasts per region and the faded picture's, measured on the whole
+        contrasts = self._contrasts(probe_pixels, probe_masks, len(stats))
+        _, faded_sources = self._faded(picture, probe_pixels, stats, strength, probe_masks, None, contrasts)
 
         def run_tile(tile: np.ndarray) -> np.ndarray:
             pixels, weights = tile[None, ..., :3], tile[None, ..., 3:]
@@ -177,8 +168,8 @@ class AdaINEngine(EngineBase):
             decoded = f["regional_decoded"](
                 features, f["region_maps"](weights, features), content_stats, stats, *tile.shape[:2]
             )
-            picture = f["regional_finish"](decoded, weights, transforms, stats, sources)[0]
-            faded = f["regional_faded"](picture, pixels, weights, stats, strength, faded_sources, contrasts)[0]
+            picture = self._finish(decoded, transforms, stats, weights, 1.0, sources)[0]
+            faded = self._faded(picture, pixels, stats, strength, weights, faded_sources, contrasts)[0]
             return np.asarray(faded, np.float32)[0]
 
         return tiled_apply(both, run_tile, self.tiling, progress, cancel)

@@ -212,28 +212,33 @@ def init_decoder(decoder, path: str | Path) -> list[str]:
     return kept
 
 
-def finish_picture(out, transform, band_target, alpha=1.0, source=None):
-    """(picture, band contrast it was scaled from): a decoded picture in the target colours (the
-    colour ``transform``) with the style's texture contrast per scale (nst.ops.bands), both by
-    strength; the engine's last step, and what training validates. The bands are measured on the
-    half-size picture in its new colours (box averaging and the colour transform commute), so the
-    full-size picture is read once."""
+def finish_picture(out, transforms: list, band_targets: list, masks=None, alpha=1.0, sources=None):
+    """(picture, band contrasts it was scaled from): a decoded picture in the target colours (each
+    region's colour transform in ``transforms``) with its style's texture contrast per scale
+    (nst.ops.bands), both by strength; the engine's last step, and what training validates.
+    ``masks``: 1xHxWxK region weights summing to 1 at the picture's size, each region in its own
+    colours and contrast, blended per position; None: the whole picture, one region."""
     from keras import ops
 
-    from nst.ops.bands import contrast_change, downsample, upsample_to
+    from nst.ops.bands import blend_regions, contrast_change, downsample, upsample_to
     from nst.ops.color import apply_color_transform
 
-    half = apply_color_transform(downsample(out), transform)
-    change, source = contrast_change(half, band_target, alpha, source)
-    return ops.clip(apply_color_transform(out, transform) + upsample_to(change, out), 0.0, 1.0), source
+    colored = blend_regions(masks, [apply_color_transform(out, t) for t in transforms])
+    # one region: its bands are measured on the half-size picture in the new colours (box
+    # averaging and the colour transform commute), so the full-size picture is read once
+    half = apply_color_transform(downsample(out), transforms[0]) if masks is None else downsample(colored)
+    weights = None if masks is None else downsample(masks)
+    change, sources = contrast_change(half, band_targets, weights, alpha, sources)
+    return ops.clip(colored + upsample_to(change, out), 0.0, 1.0), sources
 
 
-def faded_picture(picture, content, targets, strength, sources=None, photo=None):
+def faded_picture(picture, content, targets: list, strength, masks=None, sources=None, photo=None):
     """(picture, the contrasts it was scaled from): the full-strength ``picture`` faded toward the
     photo ``content`` by ``strength``, its texture contrast per scale then set to the strength's
-    mix of the style's and the photo's, the finest band (pixel detail) included. ``targets``:
-    the style's (band contrast, detail contrast); ``photo``: the photo's (default: measured on
-    ``content``); tiles pass the whole picture's ``sources`` and ``photo``.
+    mix of the style's and the photo's, the finest band (pixel detail) included. ``targets``: per
+    region, the style's (band contrast, detail contrast); ``masks`` as in :func:`finish_picture`;
+    ``photo``: the photo's own contrasts per region (default: measured on ``content``); tiles
+    pass the whole picture's ``sources`` and ``photo``.
 
     A plain fade averages two textures that do not line up and shows less contrast than either;
     at strength 1 this is the band step once more, which one pass leaves up to 20 % off (its
@@ -250,12 +255,21 @@ def faded_picture(picture, content, targets, strength, sources=None, photo=None)
     strength = ops.convert_to_tensor(strength, "float32")
     faded = fade(picture, ops.cast(content, "float32"), strength)
     if photo is None:  # measured only when it counts: at strength 1 its share is 0
-        photo = tf.cond(strength < 1.0, lambda: contrasts(content), lambda: tuple(ops.zeros_like(t) for t in targets))
+        photo = tf.cond(
+            strength < 1.0,
+            lambda: contrasts(content, masks, len(targets)),
+            lambda: [tuple(ops.zeros_like(t) for t in target) for target in targets],
+        )
+    mixed = [
+        [strength * t + (1.0 - strength) * own for t, own in zip(target, mine, strict=True)]
+        for target, mine in zip(targets, photo, strict=True)
+    ]
     half = downsample(faded)
-    bands, detail = (strength * t + (1.0 - strength) * own for t, own in zip(targets, photo, strict=True))
-    change, band_source = contrast_change(half, bands, 1.0, None if sources is None else sources[0])
-    fine, detail_source = detail_change(detail_band(faded, half), detail, None if sources is None else sources[1])
-    return ops.clip(faded + fine + upsample_to(change, faded), 0.0, 1.0), (band_source, detail_source)
+    band_sources, detail_sources = (None, None) if sources is None else sources
+    weights = None if masks is None else downsample(masks)
+    change, band_sources = contrast_change(half, [t[0] for t in mixed], weights, 1.0, band_sources)
+    fine, detail_sources = detail_change(detail_band(faded, half), [t[1] for t in mixed], masks, detail_sources)
+    return ops.clip(faded + fine + upsample_to(change, faded), 0.0, 1.0), (band_sources, detail_sources)
 
 
 class AdaINNetwork:
@@ -316,7 +330,7 @@ class AdaINNetwork:
         from nst.ops.bands import contrasts
         from nst.ops.color import color_statistics
 
-        return (*level_statistics(self.features(self.padded(images))), *color_statistics(images), *contrasts(images))
+        return (*level_statistics(self.features(self.padded(images))), *color_statistics(images), *contrasts(images)[0])
 
     def transfer(self, features, content_stats, style_stats, alpha):
         """Decode alpha * AdaIN(features) + (1 - alpha) * features at every level, clipped to [0, 1].
@@ -345,30 +359,30 @@ class AdaINNetwork:
         out = self.transfer(features, content_stats, self.split(style)[0], alpha)
         return out[:, BORDER : BORDER + height, BORDER : BORDER + width]
 
-    def color_plan(self, out, content, style: tuple, alpha):
-        """The colour transform taking the decoded picture to the target colours: the style's,
-        mixed with the content's by alpha (``content`` None: alpha is 1, the style's alone)."""
+    def color_plans(self, out, styles: list, masks=None) -> list:
+        """Per region, the colour transform taking that region of the decoded picture ``out`` to
+        its style's colours (``masks`` None: the whole picture, one region)."""
+        from nst.ops.bands import region_mask
         from nst.ops.color import color_statistics, color_transform
 
-        target = self.split(style)[1]
-        if content is not None:
-            content_mean, content_cov = color_statistics(content)
-            target = alpha * target[0] + (1 - alpha) * content_mean, alpha * target[1] + (1 - alpha) * content_cov
-        return color_transform(color_statistics(out), target)
+        return [
+            color_transform(color_statistics(out, region_mask(masks, k)), self.split(style)[1])
+            for k, style in enumerate(styles)
+        ]
 
-    def finish(self, out, transform, style: tuple, alpha, source=None):
-        """(picture, band contrast it was scaled from): see :func:`finish_picture`."""
-        return finish_picture(out, transform, self.split(style)[2], alpha, source)
+    def finish(self, out, transforms: list, styles: list, masks=None, alpha=1.0, sources=None):
+        """(picture, band contrasts it was scaled from): see :func:`finish_picture`."""
+        return finish_picture(out, transforms, [self.split(s)[2] for s in styles], masks, alpha, sources)
 
-    def faded(self, picture, content, style: tuple, strength, sources=None, photo=None):
+    def faded(self, picture, content, styles: list, strength, masks=None, sources=None, photo=None):
         """(picture, contrasts it was scaled from): see :func:`faded_picture`."""
-        return faded_picture(picture, content, self.split(style)[2:], strength, sources, photo)
+        return faded_picture(picture, content, [self.split(s)[2:] for s in styles], strength, masks, sources, photo)
 
-    def photo_contrast(self, content) -> tuple:
-        """The photo's own (band contrast, detail contrast): what :meth:`faded` mixes in."""
+    def contrasts(self, content, masks=None, count: int = 1) -> list:
+        """Per region, the photo's own (band contrast, detail contrast): what :meth:`faded` mixes in."""
         from nst.ops.bands import contrasts
 
-        return contrasts(content)
+        return contrasts(content, masks, count)
 
     def whole_picture(self, content, style: tuple, strength):
         """One graph for a picture NHWC that fits one pass: encode, AdaIN, decode, colour,
@@ -381,8 +395,7 @@ class AdaINNetwork:
         features = self.features(self.padded(content))
         height, width = tf.shape(content)[1], tf.shape(content)[2]
         out = self.decoded(features, level_statistics(features), style, 1.0, height, width)
-        transform = self.color_plan(out, None, style, 1.0)
-        return self.faded(self.finish(out, transform, style, 1.0)[0], content, style, strength)[0]
+        return self.faded(self.finish(out, self.color_plans(out, [style]), [style])[0], content, [style], strength)[0]
 
     # Regional styles (Huang & Belongie 2017, spatial control): each region's features are
     # normalized by that region's own statistics toward its style's, the style codes, colours
@@ -402,9 +415,9 @@ class AdaINNetwork:
         statistics :meth:`regional_decoded` takes; a tile passes the whole picture's)."""
         from keras import ops
 
-        from nst.ops.moments import EPS, masked_moments
+        from nst.ops.moments import EPS, channel_moments
 
-        moments = [masked_moments(level, m) for level, m in zip(features, maps, strict=True)]
+        moments = [channel_moments(level, m) for level, m in zip(features, maps, strict=True)]
         return [
             tuple(
                 v
@@ -437,59 +450,6 @@ class AdaINNetwork:
         out = remove_periodic(self.regional_decoder(mixed, training=False))
         return ops.clip(neutral_detail(out), 0.0, 1.0)[:, BORDER : BORDER + height, BORDER : BORDER + width]
 
-    def regional_color_plans(self, out, masks, styles: list) -> list:
-        """Per region, the colour transform taking that region of ``out`` to its style's colours."""
-        from nst.ops.color import color_transform, masked_color_statistics
-
-        return [
-            color_transform(masked_color_statistics(out, masks[..., k : k + 1]), self.split(style)[1])
-            for k, style in enumerate(styles)
-        ]
-
-    def regional_finish(self, out, masks, transforms: list, styles: list, sources=None):
-        """(picture, band contrasts per region): each region in its style's colours and texture
-        contrast, blended per position."""
-        from keras import ops
-
-        from nst.ops.bands import downsample, regional_contrast_change, upsample_to
-        from nst.ops.color import apply_color_transform
-
-        colored = sum(masks[..., k : k + 1] * apply_color_transform(out, t) for k, t in enumerate(transforms))
-        targets = [self.split(style)[2] for style in styles]
-        change, sources = regional_contrast_change(downsample(colored), targets, downsample(masks), sources)
-        return ops.clip(colored + upsample_to(change, out), 0.0, 1.0), sources
-
-    def regional_contrasts(self, content, masks, count: int) -> list:
-        """Per region, the photo's own (band contrast, detail contrast) there (what
-        :meth:`regional_faded` mixes in)."""
-        from nst.ops.bands import regional_contrasts
-
-        return regional_contrasts(content, masks, count)
-
-    def regional_faded(self, picture, content, masks, styles: list, strength, sources=None, photo=None):
-        """(picture, contrasts per region): :func:`faded_picture` with each region's contrasts
-        set to the strength's mix of its style's and the photo's there."""
-        from keras import ops
-
-        from nst.ops.bands import detail_band, downsample, regional_contrast_change, regional_detail_change, upsample_to
-        from nst.ops.mix import fade
-
-        faded = fade(picture, ops.cast(content, "float32"), strength)
-        if photo is None:
-            photo = self.regional_contrasts(content, masks, len(styles))
-        targets = [
-            [strength * t + (1.0 - strength) * own for t, own in zip(self.split(style)[2:], mine, strict=True)]
-            for style, mine in zip(styles, photo, strict=True)
-        ]
-        half = downsample(faded)
-        change, band_sources = regional_contrast_change(
-            half, [t[0] for t in targets], downsample(masks), None if sources is None else sources[0]
-        )
-        fine, detail_sources = regional_detail_change(
-            detail_band(faded, half), [t[1] for t in targets], masks, None if sources is None else sources[1]
-        )
-        return ops.clip(faded + fine + upsample_to(change, faded), 0.0, 1.0), (band_sources, detail_sources)
-
     def regional_picture(self, content, masks, styles: list, strength):
         """:meth:`whole_picture` with a style per region."""
         import tensorflow as tf
@@ -498,6 +458,5 @@ class AdaINNetwork:
         maps = self.region_maps(masks, features)
         height, width = tf.shape(content)[1], tf.shape(content)[2]
         out = self.regional_decoded(features, maps, self.masked_statistics(features, maps), styles, height, width)
-        transforms = self.regional_color_plans(out, masks, styles)
-        picture = self.regional_finish(out, masks, transforms, styles)[0]
-        return self.regional_faded(picture, content, masks, styles, strength)[0]
+        picture = self.finish(out, self.color_plans(out, styles, masks), styles, masks)[0]
+        return self.faded(picture, content, styles, strength, masks)[0]

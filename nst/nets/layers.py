@@ -6,7 +6,7 @@ import keras
 from keras import layers, ops
 
 # EPS: the instance norm epsilon of every graph we port
-from nst.ops.moments import EPS, channel_moments, masked_moments
+from nst.ops.moments import EPS, channel_moments
 
 
 class ReflectionPad(layers.Layer):
@@ -36,23 +36,31 @@ class ReflectionPad(layers.Layer):
 
 
 class Moments(layers.Layer):
-    """Per-image, per-channel mean and variance over all positions: (batch, channels) each."""
+    """Per-image, per-channel mean and variance over all positions: (batch, channels) each; with
+    region ``weights``, each region's own (N x K x C each)."""
 
-    def call(self, x):
-        return channel_moments(x)
+    def call(self, x, weights=None):
+        return channel_moments(x, weights)
 
 
 class ConditionalInstanceNorm(layers.Layer):
     """Instance norm with the statistics and the per-channel scale and shift given as inputs.
 
     The statistics are usually the input's own (``Moments``); tiled inference passes the whole
-    image's instead, so every tile is normalized alike and no seams appear.
+    image's instead, so every tile is normalized alike and no seams appear. With region
+    ``weights``, each region's norm (its statistics, its style's scale and shift; all N x K x C)
+    blended per position (Dumoulin et al. 2017, spatial blending).
     """
 
-    def call(self, x, gamma, beta, mean, var):
+    def call(self, x, gamma, beta, mean, var, weights=None):
         scale = ops.rsqrt(var + EPS) * gamma
         shift = beta - mean * scale
-        return x * ops.cast(scale[:, None, None, :], x.dtype) + ops.cast(shift[:, None, None, :], x.dtype)
+        if weights is None:
+            scale, shift = scale[:, None, None, :], shift[:, None, None, :]
+        else:
+            scale = ops.einsum("nhwk,nkc->nhwc", weights, scale)
+            shift = ops.einsum("nhwk,nkc->nhwc", weights, shift)
+        return x * ops.cast(scale, x.dtype) + ops.cast(shift, x.dtype)
 
 
 class RegionWeights(layers.Layer):
@@ -63,25 +71,6 @@ class RegionWeights(layers.Layer):
 
         weights = tf.image.resize(masks, tf.shape(x)[1:3], method="bilinear", antialias=True)
         return weights / ops.maximum(ops.sum(weights, axis=-1, keepdims=True), 1e-6)
-
-
-class RegionalMoments(layers.Layer):
-    """Per-region mean and variance (N x K x C each): each region normalized by its own features."""
-
-    def call(self, x, weights):
-        return masked_moments(x, weights)
-
-
-class RegionalInstanceNorm(layers.Layer):
-    """Each region's conditional instance norm (its statistics, its style's scale and shift; all
-    N x K x C), blended per position by the region weights (Dumoulin et al. 2017, spatial blending)."""
-
-    def call(self, x, weights, gamma, beta, mean, var):
-        scale = ops.rsqrt(var + EPS) * gamma
-        shift = beta - mean * scale
-        scale_map = ops.einsum("nhwk,nkc->nhwc", weights, scale)
-        shift_map = ops.einsum("nhwk,nkc->nhwc", weights, shift)
-        return x * ops.cast(scale_map, x.dtype) + ops.cast(shift_map, x.dtype)
 
 
 class NormPlan:
@@ -108,31 +97,17 @@ class NormPlan:
         return keras.Input((None, dim) if self.masks is not None else (dim,), name=name)
 
     def __call__(self, x, gamma, beta, name: str):
-        if self.masks is not None:
-            return self._regional(x, gamma, beta, name)
+        weights = None if self.masks is None else RegionWeights(name=f"{name}_weights")(self.masks, x)
         if self.mode == "given":
-            channels = x.shape[-1]
-            mean = keras.Input((channels,), name=f"{name}_mean")
-            var = keras.Input((channels,), name=f"{name}_var")
+            shape = (x.shape[-1],) if weights is None else (None, x.shape[-1])
+            mean = keras.Input(shape, name=f"{name}_mean")
+            var = keras.Input(shape, name=f"{name}_var")
             self.stat_inputs += [mean, var]
         else:
-            mean, var = Moments(name=f"{name}_moments")(x)
+            mean, var = Moments(name=f"{name}_moments")(x, weights)
             if self.mode == "report":
                 self.stat_outputs += [mean, var]
-        return ConditionalInstanceNorm(name=name)(x, gamma, beta, mean, var)
-
-    def _regional(self, x, gamma, beta, name: str):
-        weights = RegionWeights(name=f"{name}_weights")(self.masks, x)
-        if self.mode == "given":
-            channels = x.shape[-1]
-            mean = keras.Input((None, channels), name=f"{name}_mean")
-            var = keras.Input((None, channels), name=f"{name}_var")
-            self.stat_inputs += [mean, var]
-        else:
-            mean, var = RegionalMoments(name=f"{name}_moments")(x, weights)
-            if self.mode == "report":
-                self.stat_outputs += [mean, var]
-        return RegionalInstanceNorm(name=name)(x, weights, gamma, beta, mean, var)
+        return ConditionalInstanceNorm(name=name)(x, gamma, beta, mean, var, weights)
 
     def model(self, inputs: list, output, name: str) -> keras.Model:
         inputs = inputs + ([self.masks] if self.masks is not None else [])

@@ -36,26 +36,34 @@ def upsample_to(x, like):
     return tf.image.resize(x, tf.shape(x)[1:3] * 2, "bilinear")[:, : size[1], : size[2]]
 
 
-def _channel_std(x):
-    """Per-channel standard deviation over all pixels, as matrix products: reductions over the
-    3-channel axis run 2.7x slower here."""
+def _channel_std(x, w=None):
+    """Per-channel standard deviation over all pixels, or over pixels weighted by NHWx1 ``w``
+    (a region's mask), as matrix products: reductions over the 3-channel axis run 2.7x slower here."""
     from keras import ops
 
     flat = ops.reshape(x, (-1, 3))
-    n = ops.cast(ops.shape(flat)[0], "float32")
-    mean = ops.matmul(ops.ones((1, ops.shape(flat)[0])), flat)[0] / n
-    square = ops.sum(ops.matmul(ops.transpose(flat), flat) * ops.eye(3), axis=0) / n  # diagonal (TFLite has none)
+    if w is None:
+        row = ops.ones((1, ops.shape(flat)[0]))
+        weighted, total = flat, ops.cast(ops.shape(flat)[0], "float32")
+    else:
+        row = ops.reshape(ops.cast(w, "float32"), (1, -1))
+        weighted, total = flat * ops.transpose(row), ops.maximum(ops.sum(row), 1e-6)
+    mean = ops.matmul(row, flat)[0] / total
+    # the diagonal of a matrix product (TFLite has no diagonal op)
+    square = ops.sum(ops.matmul(ops.transpose(weighted), flat) * ops.eye(3), axis=0) / total
     return ops.sqrt(ops.maximum(square - mean * mean, 0.0))
 
 
-def _weighted_channel_std(x, w):
-    """Per-channel standard deviation of 1xHxWx3 ``x`` over pixels weighted by 1xHxWx1 ``w``."""
-    from keras import ops
+def region_mask(maps, k: int):
+    """Region ``k``'s mask from NHWxK ``maps``; None (the whole picture, one region) stays None."""
+    return None if maps is None else maps[..., k : k + 1]
 
-    total = ops.maximum(ops.sum(w), 1e-6)
-    mean = ops.sum(x * w, axis=(0, 1, 2)) / total
-    square = ops.sum(x * x * w, axis=(0, 1, 2)) / total
-    return ops.sqrt(ops.maximum(square - mean * mean, 0.0))
+
+def blend_regions(maps, values: list):
+    """Per position, the regions' ``values`` weighted by their masks; the whole picture's one value."""
+    if maps is None:
+        return values[0]
+    return sum(maps[..., k : k + 1] * v for k, v in enumerate(values))
 
 
 def _pyramid(image, levels: int) -> list:
@@ -68,13 +76,29 @@ def _pyramid(image, levels: int) -> list:
     return bands
 
 
+def _mask_pyramid(weights, levels: int) -> list:
+    """Region masks at each band's size, finest first (no masks: None at each)."""
+    maps = [weights]
+    for _ in range(levels - 1):
+        maps.append(None if weights is None else downsample(maps[-1]))
+    return maps
+
+
+def _band_contrasts(bands, maps, count: int) -> list:
+    """Per region, the standard deviation of each band per colour channel: (levels, 3) each."""
+    from keras import ops
+
+    pairs = list(zip(bands, maps, strict=True))
+    return [ops.stack([_channel_std(band, region_mask(m, k)) for band, m in pairs]) for k in range(count)]
+
+
 def band_contrast(pixels, levels: int = LEVELS, half=None):
     """Standard deviation of each band of the half-size image (``half``, when already
     computed), per colour channel over the batch: (levels, 3), float32."""
     from keras import ops
 
     bands = _pyramid(downsample(ops.cast(pixels, "float32")) if half is None else half, levels)
-    return ops.stack([_channel_std(band) for band in bands])
+    return _band_contrasts(bands, [None] * levels, 1)[0]
 
 
 def detail_band(pixels, half=None):
@@ -86,18 +110,18 @@ def detail_band(pixels, half=None):
     return pixels - upsample_to(downsample(pixels) if half is None else half, pixels)
 
 
-def detail_contrast(pixels, half=None):
-    """Standard deviation of the finest band per colour channel over the batch: (3,), float32."""
-    return _channel_std(detail_band(pixels, half))
-
-
-def contrasts(pixels) -> tuple:
-    """(:func:`band_contrast`, :func:`detail_contrast`) of NHWC pixels, downsampled once."""
+def contrasts(pixels, weights=None, count: int = 1) -> list:
+    """Per region, (:func:`band_contrast`, finest band's contrast (3,)) of NHWC ``pixels`` within
+    it (``weights`` 1xHxWxK at the pixels' size, K = ``count``; None: the whole picture, one
+    region), downsampled once."""
     from keras import ops
 
     pixels = ops.cast(pixels, "float32")
     half = downsample(pixels)
-    return band_contrast(pixels, half=half), detail_contrast(pixels, half)
+    detail = detail_band(pixels, half)
+    maps = _mask_pyramid(None if weights is None else downsample(weights), LEVELS)
+    bands = _band_contrasts(_pyramid(half, LEVELS), maps, count)
+    return [(b, _channel_std(detail, region_mask(weights, k))) for k, b in enumerate(bands)]
 
 
 def _gain(target, source):
@@ -109,91 +133,35 @@ def _gain(target, source):
     return ops.clip(ratio, *GAIN_RANGE)
 
 
-def detail_change(detail, target, source=None):
-    """(change, source): what to add to a picture whose finest band is ``detail`` so that band's
-    contrast becomes ``target`` (from :func:`detail_contrast`); ``source`` as returned (tiles
-    pass the whole picture's)."""
-    if source is None:
-        source = _channel_std(detail)
-    return detail * (_gain(target, source) - 1.0), source
-
-
-def regional_detail_change(detail, targets, weights, sources=None):
-    """:func:`detail_change` with one target per region (``weights`` 1xHxWxK at ``detail``'s
-    size): each region's gain measured in it alone, blended per position by the masks."""
+def detail_change(detail, targets: list, weights=None, sources=None):
+    """(change, sources): what to add to a picture whose finest band is ``detail`` so that band's
+    contrast becomes each region's target (``targets``: finest-band contrasts (3,) per region;
+    ``weights`` 1xHxWxK at ``detail``'s size, None: one region, the whole picture). Each region's
+    gain is measured in it alone and blended per position by the masks; ``sources`` as returned
+    (tiles pass the whole picture's)."""
     if sources is None:
-        sources = [_weighted_channel_std(detail, weights[..., k : k + 1]) for k in range(len(targets))]
-    gain = sum(weights[..., k : k + 1] * _gain(t, s) for k, (t, s) in enumerate(zip(targets, sources, strict=True)))
+        sources = [_channel_std(detail, region_mask(weights, k)) for k in range(len(targets))]
+    gain = blend_regions(weights, [_gain(t, s) for t, s in zip(targets, sources, strict=True)])
     return detail * (gain - 1.0), sources
 
 
-def contrast_change(half, target, alpha=1.0, source=None):
-    """(change, source): what to add to the half-size image ``half`` so each band's contrast
-    moves toward ``target`` by ``alpha`` in [0, 1], and the contrast it was scaled from
-    (``source``; default: measured on ``half``, tiles pass the whole picture's)."""
-    from keras import ops
-
-    bands = _pyramid(half, target.shape[0])
-    if source is None:
-        source = ops.stack([_channel_std(band) for band in bands])
-    gains = _gain(target, source) ** alpha  # exactly 1 at its own contrast
-    change = ops.zeros_like(downsample(bands[-1]))
-    for i in range(len(bands) - 1, -1, -1):
-        change = upsample_to(change, bands[i]) + bands[i] * (gains[i] - 1.0)
-    return change, source
-
-
-def _mask_pyramid(weights, levels: int) -> list:
-    """Region masks at each band's size, finest first."""
-    maps = [weights]
-    for _ in range(levels - 1):
-        maps.append(downsample(maps[-1]))
-    return maps
-
-
-def _regional_contrasts(bands, maps, count: int) -> list:
-    from keras import ops
-
-    return [
-        ops.stack([_weighted_channel_std(band, m[..., k : k + 1]) for band, m in zip(bands, maps, strict=True)])
-        for k in range(count)
-    ]
-
-
-def regional_band_contrast(half, weights, count: int, levels: int = LEVELS) -> list:
-    """Per region, the band contrast (levels, 3) of the half-size image ``half`` within that
-    region (``weights`` 1xHxWxK at ``half``'s size, K = ``count``): :func:`band_contrast` of
-    each region alone."""
-    return _regional_contrasts(_pyramid(half, levels), _mask_pyramid(weights, levels), count)
-
-
-def regional_contrasts(pixels, weights, count: int) -> list:
-    """Per region, (:func:`band_contrast`, :func:`detail_contrast`) of NHWC ``pixels`` within it
-    (``weights`` 1xHxWxK at the pixels' size, K = ``count``), downsampled once."""
-    from keras import ops
-
-    pixels = ops.cast(pixels, "float32")
-    half = downsample(pixels)
-    detail = detail_band(pixels, half)
-    bands = regional_band_contrast(half, downsample(weights), count)
-    return [(b, _weighted_channel_std(detail, weights[..., k : k + 1])) for k, b in enumerate(bands)]
-
-
-def regional_contrast_change(half, targets, weights, sources=None):
-    """:func:`contrast_change` at full strength with one target per region: ``targets`` a list
-    of (levels, 3) contrasts, ``weights`` 1xHxWxK region masks at ``half``'s size. Each band's
-    gain is measured in each region alone and blended per position by the masks (at that
-    band's size), so a region takes its own style's texture contrast; ``sources`` as returned."""
+def contrast_change(half, targets: list, weights=None, alpha=1.0, sources=None):
+    """(change, sources): what to add to the half-size image ``half`` so each band's contrast
+    moves toward its region's target by ``alpha`` in [0, 1] (``targets``: (levels, 3) per
+    region; ``weights`` 1xHxWxK region masks at ``half``'s size, None: one region, the whole
+    picture). Each band's gain is measured in each region alone and blended per position by the
+    masks at that band's size, so a region takes its own style's texture contrast; ``sources``:
+    the contrasts it was scaled from (default: measured on ``half``; tiles pass the whole picture's)."""
     from keras import ops
 
     bands = _pyramid(half, targets[0].shape[0])
     maps = _mask_pyramid(weights, len(bands))
     if sources is None:
-        sources = _regional_contrasts(bands, maps, len(targets))
-    gains = [_gain(t, s) for t, s in zip(targets, sources, strict=True)]
+        sources = _band_contrasts(bands, maps, len(targets))
+    gains = [_gain(t, s) ** alpha for t, s in zip(targets, sources, strict=True)]  # exactly 1 at its own contrast
     change = ops.zeros_like(downsample(bands[-1]))
     for i in range(len(bands) - 1, -1, -1):
-        gain = sum(maps[i][..., k : k + 1] * gains[k][i] for k in range(len(targets)))
+        gain = blend_regions(maps[i], [g[i] for g in gains])
         change = upsample_to(change, bands[i]) + bands[i] * (gain - 1.0)
     return change, sources
 
@@ -204,7 +172,7 @@ def match_band_contrast(pixels, target, alpha=1.0, source=None, clip: bool = Tru
     from keras import ops
 
     pixels = ops.cast(pixels, "float32")
-    change, _ = contrast_change(downsample(pixels), target, alpha, source)
+    change, _ = contrast_change(downsample(pixels), [target], None, alpha, None if source is None else [source])
     out = pixels + upsample_to(change, pixels)
     return ops.clip(out, 0.0, 1.0) if clip else out
 

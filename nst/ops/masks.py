@@ -34,7 +34,6 @@ def fitted(mask: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.clip(cv2.resize(mask, (width, height), interpolation=method), 0.0, 1.0)
 
 
-
 def feathered(mask: np.ndarray, feather: float) -> np.ndarray:
     """Borders softened by a Gaussian of ``feather`` times the long side (0: as drawn; checked by
     the request)."""

@@ -300,4 +300,3 @@ def request_of(values: Mapping[str, Any] | Request) -> Request:
 
 
 __all__ = ["FORMATS", "FORM_FIELDS", "Limits", "Request", "engine_choices", "options_json", "request_of"]
-

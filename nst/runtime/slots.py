@@ -33,9 +33,7 @@ class InferenceSlots:
         self.waiting = 0
 
     @contextlib.contextmanager
-    def hold(
-        self, on_queue: Callable[[int], None] | None = None, cancel: CancelToken | None = None
-    ) -> Iterator[None]:
+    def hold(self, on_queue: Callable[[int], None] | None = None, cancel: CancelToken | None = None) -> Iterator[None]:
         """Run the body in a slot; if none is free, call ``on_queue(people waiting)`` and wait,
         until a slot frees or ``cancel`` is set (then :class:`~nst.runtime.progress.Cancelled`)."""
         if not self._free.acquire(blocking=False):

@@ -56,8 +56,7 @@ StylizeForm = create_model(
     "StylizeForm",
     __base__=_FormBase,
     **{
-        name: (str | None, Field(None, description=StyleRequest.model_fields[name].description))
-        for name in FORM_FIELDS
+        name: (str | None, Field(None, description=StyleRequest.model_fields[name].description)) for name in FORM_FIELDS
     },
 )
 

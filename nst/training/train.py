@@ -157,9 +157,10 @@ class Trainer:
 
         def recolour(triple):
             image, photo, reference = triple[0][None], triple[1][None], triple[2][None]
-            transform = color_transform(color_statistics(image, "float64"), color_statistics(reference, "float64"))
-            painted = contrasts(reference)  # (band contrast, detail contrast)
-            return faded_picture(finish_picture(image, transform, painted[0])[0], photo, painted, 1.0)[0][0]
+            statistics = (color_statistics(image, dtype="float64"), color_statistics(reference, dtype="float64"))
+            painted = contrasts(reference)  # [(band contrast, detail contrast)]: one region
+            picture = finish_picture(image, [color_transform(*statistics)], [painted[0][0]])[0]
+            return faded_picture(picture, photo, painted, 1.0)[0][0]
 
         return tf.map_fn(recolour, (out, content, style), fn_output_signature=tf.float32)
 

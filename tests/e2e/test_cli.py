@@ -84,10 +84,14 @@ def test_batch_into_folder_with_progress(files, tmp_path):
         (["{d}/beach.jpg", "-s", "{d}/style.jpg", "--engine", "picasso"], "invalid choice"),
         (["{d}/beach.jpg"], "give a style image or a built-in style (preset)"),
         (["{d}/beach.jpg", "--preset", "3:1e308,19:1e308"], "preset weights must have a positive, finite sum"),
-        (["{d}/beach.jpg", "-s", "{d}/style.jpg", "-s", "{d}/style.jpg", "--weights", "1e308", "1e308"],
-         "style weights must have a positive, finite sum"),
-        (["{d}/beach.jpg", "-s", "{d}/style.jpg", "--engine", "gatys", "--content-weight", "nan"],
-         "content_weight must be a number, got nan"),
+        (
+            ["{d}/beach.jpg", "-s", "{d}/style.jpg", "-s", "{d}/style.jpg", "--weights", "1e308", "1e308"],
+            "style weights must have a positive, finite sum",
+        ),
+        (
+            ["{d}/beach.jpg", "-s", "{d}/style.jpg", "--engine", "gatys", "--content-weight", "nan"],
+            "content_weight must be a number, got nan",
+        ),
         (["{d}/beach.jpg", "-s", "{d}/style.jpg", "--iterations", "5"], "iterations is not a setting of engine"),
         ([], "required"),
     ],

@@ -120,10 +120,10 @@ def test_strength_fades_to_the_photo_keeping_the_mixed_texture_contrast(engine):
     prepared = engine.prepare([style], np.ones(1, np.float32))
     full, half = (engine.render(pixels, prepared, Settings(strength=a)) for a in (1.0, 0.5))
     painted = engine.network.split(engine.style_statistics(style))[2:]
-    mixed = [0.5 * p + 0.5 * np.asarray(own) for p, own in zip(painted, contrasts(pixels[None]), strict=True)]
+    mixed = [0.5 * p + 0.5 * np.asarray(own) for p, own in zip(painted, contrasts(pixels[None])[0], strict=True)]
 
     def off(picture):  # how far each band's contrast (the finest last) is from the mix, over colours
-        measured = contrasts(picture[None])
+        measured = contrasts(picture[None])[0]
         bands = np.asarray(measured[0]).sum(-1) / mixed[0].sum(-1)
         return np.abs(np.append(bands, np.asarray(measured[1]).sum() / mixed[1].sum()) - 1.0)
 

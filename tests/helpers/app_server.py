@@ -32,9 +32,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(
-    command: list[str], port: int, health: str, startup_timeout: float, env: dict | None, cwd: Path = ROOT
-):
+def serving(command: list[str], port: int, health: str, startup_timeout: float, env: dict | None, cwd: Path = ROOT):
     """Run ``command`` (a server on ``port`` of 127.0.0.1) in ``cwd``; yield (url, process) once
     ``health`` answers; always stopped afterwards."""
     LOGS.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,7 @@ def test_matching_moves_each_band_toward_the_target_within_the_gain_range():
         assert np.all(moved > 0.3), (band, own, after)
         assert np.all(np.sign(after[band] - own[band]) == np.sign(gain - 1.0))
     far = match_band_contrast(pixels, own * 100.0)  # gains stop at the range's top
-    change, _ = contrast_change(downsample(pixels), own * 100.0)
+    change, _ = contrast_change(downsample(pixels), [own * 100.0])
     assert np.asarray(far).min() >= 0 and np.asarray(far).max() <= 1
     assert np.abs(np.asarray(change)).max() > 0
     reached = np.asarray(band_contrast(far)) / own  # amplified, but never past the top gain (clipping takes some)
