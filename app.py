@@ -241,7 +241,7 @@ def before_after(original, result) -> str:
     """The result over the photo with a line to drag (a range input, so touch and keys work too);
     a few lines of HTML and CSS, no external script, so it works offline."""
     shown = images.fit(result, BEFORE_AFTER_SIDE)
-    photo = original.resize(shown.size, Image.LANCZOS)
+    photo = original.resize(shown.size, Image.Resampling.LANCZOS)
 
     def uri(image) -> str:
         return "data:image/jpeg;base64," + base64.b64encode(images.encode(image, "JPEG", quality=90)).decode()
@@ -545,7 +545,7 @@ def regions(content: bytes | None, style_count: int) -> tuple[bytes | None, floa
         )  # fmt: skip
         photo = images.load_image(content)
         original_size = photo.size
-        photo = photo.resize((canvas, max(16, round(photo.height * canvas / photo.width))), Image.LANCZOS)
+        photo = photo.resize((canvas, max(16, round(photo.height * canvas / photo.width))), Image.Resampling.LANCZOS)
         width, height = photo.size
         brush = st.slider("Brush", 5, 100, 25, key="region_brush")
         drawn = st_canvas(
@@ -558,7 +558,7 @@ def regions(content: bytes | None, style_count: int) -> tuple[bytes | None, floa
             return None, feather, outside
         painted = Image.fromarray(np.where(alpha > 0, 255, 0).astype(np.uint8), "L")
         # at the photo's own size, so the canvas's rounding never changes the shape
-        return images.encode(painted.resize(original_size, Image.BILINEAR)), feather, outside
+        return images.encode(painted.resize(original_size, Image.Resampling.BILINEAR)), feather, outside
 
 
 def option_widgets(engine: str) -> tuple[tuple[str, object], ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -27,7 +28,7 @@ def learning_photos(photos: Sequence[images.ImageSource] | None = None, video: A
     if video is not None:
         from nst.io.video import VideoReader
 
-        frames = []
+        frames: list[Image.Image] = []
         with VideoReader(video) as reader:  # every frame is decoded (a broken clip is refused), few are held
             step = max(1, reader.info.frames // VIDEO_FRAMES)
             for i, pixels in enumerate(reader.frames()):
@@ -76,8 +77,8 @@ def learn_style(
     shown = images.fit(images.load_image(preview, name="preview"), 384) if preview is not None else None
     with inference_slots().hold():
         style = learn(
-            art, pictures, name=name, settings=settings, vgg=vgg, preview=shown, progress=progress,
-            cancel=as_cancel_token(cancel), on_best=on_best,
+            art, pictures, name=name, settings=settings, vgg=None if vgg is None else Path(vgg), preview=shown,
+            progress=progress, cancel=as_cancel_token(cancel), on_best=on_best,
         )  # fmt: skip
     if save:
         library.add(style, replace=replace)

@@ -52,7 +52,7 @@ def prepared_styles(runner: Any, request: Request) -> tuple[PreparedStyle, ...]:
 
 def prepare(request: Request, *, on_queue: Callable[[int], None] | None = None, cancel: Cancel = None):
     """The request's styles prepared, one per region (the inside first), in an admitted slot."""
-    runner = get_engine(request.engine, **request.config)
+    runner = get_engine(request.engine_name, **request.config)
     with inference_slots().hold(on_queue, as_cancel_token(cancel)):
         return prepared_styles(runner, request)
 
@@ -84,7 +84,7 @@ def run(
     """The request's picture. ``prepared``: its styles prepared already (a batch prepares once)."""
     if request.content is None:
         raise OptionError("the request has no photo (content)")
-    runner = get_engine(request.engine, **request.config)
+    runner = get_engine(request.engine_name, **request.config)
     styles = None if prepared is None else tuple(prepared)
     return _admitted(
         runner, request.content, request.content_name, request.settings, request.mask, request.feather,

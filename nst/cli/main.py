@@ -14,6 +14,7 @@ import dataclasses
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from nst import api
@@ -45,7 +46,7 @@ def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def engine_option_fields() -> dict[str, list[tuple[str, dataclasses.Field]]]:
+def engine_option_fields() -> dict[str, list[dataclasses.Field]]:
     """Every registered engine's options (fields with help text), by engine."""
     fields = {}
     for name in engine_names():
@@ -278,7 +279,7 @@ class StopOnInterrupt:
 
 def load_style(request: Request) -> tuple:
     """The engine loaded (its note, if any, on stderr) and the request's styles prepared for it."""
-    runner = get_engine(request.engine, **request.config)
+    runner = get_engine(request.engine_name, **request.config)
     if runner.note:
         print(f"nst: {runner.note}", file=sys.stderr)
     return api.prepare(request)
@@ -469,7 +470,9 @@ def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         raise UsageError(f"the following arguments are required: COMMAND ({', '.join(COMMANDS)}) or PHOTO")
-    runs = {"stylize": run_stylize, "video": run_video, "batch": run_batch, "sheet": run_sheet}
+    runs: dict[str, Callable[[argparse.Namespace], int]] = {
+        "stylize": run_stylize, "video": run_video, "batch": run_batch, "sheet": run_sheet,
+    }  # fmt: skip
     runs |= {"export": run_export, "serve": run_serve, "style": lambda a: run_style(a, StopOnInterrupt())}
     return runs[args.command](args)
 

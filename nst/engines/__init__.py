@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from nst.engines.contract import Engine
+from nst.engines.contract import EngineBase
 from nst.errors import OptionError
 
 ENGINES = {
@@ -23,7 +23,7 @@ ENGINES = {
     "gatys": "nst.engines.gatys:GatysEngine",
 }
 
-_loaded: dict[tuple, Engine] = {}
+_loaded: dict[tuple, EngineBase] = {}
 _lock = threading.Lock()
 
 
@@ -32,7 +32,7 @@ def engine_names() -> list[str]:
     return list(ENGINES)
 
 
-def engine_class(name: str) -> type:
+def engine_class(name: str) -> type[EngineBase]:
     """The class implementing engine ``name`` (imports its module, which loads no model)."""
     if name not in ENGINES:
         raise OptionError(f"unknown engine {name!r}; choose from {', '.join(ENGINES)}")
@@ -105,7 +105,7 @@ def unavailable_reason(name: str, **config) -> str | None:
     return cls.unavailable_reason(**check_config(name, config))
 
 
-def get_engine(name: str, **config) -> Engine:
+def get_engine(name: str, **config) -> EngineBase:
     """Engine ``name`` loaded once per process and configuration (thread-safe)."""
     cls = engine_class(name)
     config = check_config(name, config)

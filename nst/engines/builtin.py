@@ -63,18 +63,18 @@ def parse_builtin(
         if not parts:
             raise OptionError("preset is empty; use e.g. 7 or 3:0.5,12:0.5")
         for part in parts:
-            index, sep, weight = part.rpartition(":") if ":" in part else (part, "", "")
-            add(index.strip(), _weight(weight) if sep else 1.0)
+            index, sep, text = part.rpartition(":") if ":" in part else (part, "", "")
+            add(index.strip(), _weight(text) if sep else 1.0)
     elif isinstance(spec, Mapping):
-        for index, weight in spec.items():
-            add(index, _weight(weight))
+        for key, value in spec.items():
+            add(key, _weight(value))
     elif isinstance(spec, Sequence):
-        for index in spec:
-            add(index, 1.0)
+        for item in spec:
+            add(item, 1.0)
     else:
         raise OptionError("preset must be a number or a blend like 3:0.5,12:0.5")
     total = sum(weights.values())
     blend_total(total)
-    chosen = sorted(k for k in weights if isinstance(k, int) and weights[k] > 0)
-    chosen += [k for k in weights if not isinstance(k, int) and weights[k] > 0]
+    numbers = sorted(k for k in weights if isinstance(k, int) and weights[k] > 0)
+    chosen: list[int | str] = [*numbers, *(k for k in weights if not isinstance(k, int) and weights[k] > 0)]
     return chosen, np.array([weights[k] / total for k in chosen], np.float32)

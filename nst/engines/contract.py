@@ -80,6 +80,7 @@ def options_from(
         bound = (limits or {}).get("work") if fields[name].metadata.get("work") else None
         if bound is not None and value > bound:
             raise OptionError(f"{name} must be at most {bound} on this server, got {value}")
+    assert options_type is not None  # values for an engine without options were refused above
     return check_options(options_type, options_type(**typed), engine)
 
 
@@ -149,7 +150,8 @@ class PreparedStyle:
         """An ``.npz`` archive (no pickles) that :meth:`from_bytes` reads back."""
         buffer = io.BytesIO()
         header = json.dumps({"format": FORMAT_VERSION, "engine": self.engine, "names": self.names()})
-        np.savez(buffer, __header__=np.array(header), **{f"a{i}": a for i, (_, a) in enumerate(self.arrays)})
+        arrays: dict[str, Any] = {f"a{i}": a for i, (_, a) in enumerate(self.arrays)}
+        np.savez(buffer, __header__=np.array(header), **arrays)
         return buffer.getvalue()
 
     @classmethod
@@ -257,6 +259,10 @@ class EngineBase:
     ) -> np.ndarray:
         """Float HxWx3 content painted with ``styles[k]`` where ``masks[..., k]`` (HxWxK, summing to 1)."""
         raise OptionError(f"engine {self.name!r} does not paint regional styles")
+
+    def render_builtins(self, content: np.ndarray) -> list[Image.Image]:
+        """``content`` (float HxWx3) in every built-in style, in order: the gallery."""
+        raise OptionError(f"engine {self.name!r} has no built-in styles")
 
     @classmethod
     def learned_styles(cls) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -154,15 +155,15 @@ class GatysEngine(EngineBase):
             return total, content, style, tv, tape.gradient(total, image)
 
         self._value_and_grad = value_and_grad
-        self._model = model
-        self._prior = None  # the temporal loss's (target, trust) for the stage being optimized
+        self._model: Any = model
+        self._prior: tuple = ()  # the temporal loss's (target, trust) for the stage being optimized
         self._regions = None  # regional styles: the masks at the stage's size (1 x H x W x K), or None
 
     def prepare(self, styles: list[Image.Image], weights: np.ndarray) -> PreparedStyle:
         arrays = {"weights": np.asarray(weights, np.float32)}
         for i, style in enumerate(styles):
             small = style.copy()
-            small.thumbnail((STYLE_MAX_SIDE, STYLE_MAX_SIDE), Image.LANCZOS)
+            small.thumbnail((STYLE_MAX_SIDE, STYLE_MAX_SIDE), Image.Resampling.LANCZOS)
             arrays[f"style{i}"] = np.asarray(small, np.uint8)
         return PreparedStyle.of(self.name, **arrays)
 
@@ -184,17 +185,21 @@ class GatysEngine(EngineBase):
         painting at a working size)."""
         tf = self._tf
         factor = stroke_factor(side, stroke_scale)
-        grams = None
+        grams: list = []
         for i, weight in enumerate(style["weights"]):
             small = Image.fromarray(style[f"style{i}"])
             scale = min(side, STYLE_MAX_SIDE, max(small.size)) * factor / max(small.size)
             size = (max(16, round(small.width * scale)), max(16, round(small.height * scale)))
-            small = small.resize(size, Image.LANCZOS if scale < 1 else Image.BICUBIC) if scale != 1 else small
+            small = (
+                small.resize(size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
+                if scale != 1
+                else small
+            )
             pixels = to_array(small)[None]
             # the pixels themselves count as a style layer: their Gram carries the palette
             feats = [tf.constant(pixels), *self._model(pixels, training=False)[1:]]
             layer_grams = [float(weight) * gram(f) for f in feats]
-            grams = layer_grams if grams is None else [g + h for g, h in zip(grams, layer_grams, strict=True)]
+            grams = [g + h for g, h in zip(grams, layer_grams, strict=True)] if grams else layer_grams
         return [np.asarray(g, np.float32) for g in grams]
 
     def render(
@@ -239,13 +244,15 @@ class GatysEngine(EngineBase):
             for side, budget in zip(sides, budgets, strict=True):
                 scale = side / max(height, width)
                 size = (max(16, round(width * scale)), max(16, round(height * scale)))
-                target = to_array(original.resize(size, Image.LANCZOS)) if size != (width, height) else content
+                target = (
+                    to_array(original.resize(size, Image.Resampling.LANCZOS)) if size != (width, height) else content
+                )
                 if image is None and guide is not None:  # unoccluded parts from the past, the rest from the photo
                     image = (content + guide.weight[..., None] * (guide.image - content)).astype(np.float32)
                 elif image is None:
                     image = target.copy() if options.init == "content" else rng.random(target.shape, np.float32)
                 else:
-                    image = to_array(from_array(image).resize(size, Image.BICUBIC))
+                    image = to_array(from_array(image).resize(size, Image.Resampling.BICUBIC))
                 content_target, style_targets = self._targets(target, styles, side, settings.stroke_scale)
                 self._prior = self._temporal_target(guide, image.shape)  # for _evaluate, under the lock
                 self._regions = None if masks is None else self._tf.constant(masks[None], self._tf.float32)
@@ -261,9 +268,10 @@ class GatysEngine(EngineBase):
                 )
                 if stopped:
                     break
+        assert image is not None  # every plan has a stage
         out = np.clip(image, 0.0, 1.0)
         if out.shape[:2] != (height, width):
-            out = to_array(from_array(out).resize((width, height), Image.BICUBIC))
+            out = to_array(from_array(out).resize((width, height), Image.Resampling.BICUBIC))
         return out
 
     def _temporal_target(self, guide: TemporalGuide | None, shape: tuple) -> tuple:

@@ -13,6 +13,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
@@ -90,11 +91,11 @@ class HubEngine(EngineBase):
             raise EngineUnavailable(_offline_hint(self.handle, lines[0] if lines else type(exc).__name__)) from None
 
     @classmethod
-    def cache_key(cls, hub_handle: str | None = None) -> tuple:
+    def cache_key(cls, hub_handle: str | None = None, **_: Any) -> tuple:
         return (resolve_handle(hub_handle),)
 
     @classmethod
-    def unavailable_reason(cls, hub_handle: str | None = None) -> str | None:
+    def unavailable_reason(cls, hub_handle: str | None = None, **_: Any) -> str | None:
         try:
             check_loadable(resolve_handle(hub_handle))
         except EngineUnavailable:
@@ -122,10 +123,10 @@ class HubEngine(EngineBase):
     ) -> np.ndarray:
         check_prepared(style, self.name)
         report = Reporter(progress, len(style["weights"]), "style")
-        out = 0.0
+        parts = []
         for done, (weight, image) in enumerate(zip(style["weights"], style["images"], strict=True)):
             check_cancel(cancel)
-            out = out + weight * self._run(content, image)
+            parts.append(weight * self._run(content, image))
             report(done + 1)
-        out = out[: content.shape[0], : content.shape[1]]
+        out = np.sum(parts, axis=0)[: content.shape[0], : content.shape[1]]
         return fade(out, content, settings.strength)

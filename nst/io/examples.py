@@ -80,9 +80,9 @@ def example_painting(size: int = 512) -> Image.Image:
     centers = rng.uniform(0.15, 0.85, (4, 2)) * size
     for _ in range(1400):
         x, y = rng.uniform(0, size, 2)
-        color = palette[int(rng.integers(len(palette)))]
+        base = palette[int(rng.integers(len(palette)))]
         jitter = rng.integers(-18, 18, 3)
-        color = tuple(int(np.clip(c + j, 0, 255)) for c, j in zip(color, jitter, strict=True))
+        color = tuple(int(np.clip(c + j, 0, 255)) for c, j in zip(base, jitter, strict=True))
         width = int(rng.integers(3, 9))
         points = [(x, y)]
         for _ in range(int(rng.integers(6, 16))):

@@ -241,7 +241,7 @@ def fit(image: Image.Image, size: int, *, upscale: bool = False) -> Image.Image:
     if max(w, h) == size or (max(w, h) < size and not upscale):
         return image
     scale = size / max(w, h)
-    return image.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.LANCZOS)
+    return image.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
 
 
 def center_square(image: Image.Image, side: int) -> Image.Image:
@@ -250,7 +250,7 @@ def center_square(image: Image.Image, side: int) -> Image.Image:
     scale = side / min(w, h)
     rw, rh = max(side, round(w * scale)), max(side, round(h * scale))
     left, top = (rw - side) // 2, (rh - side) // 2
-    return image.resize((rw, rh), Image.LANCZOS).crop((left, top, left + side, top + side))
+    return image.resize((rw, rh), Image.Resampling.LANCZOS).crop((left, top, left + side, top + side))
 
 
 def to_array(image: Image.Image) -> np.ndarray:

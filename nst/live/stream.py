@@ -103,8 +103,8 @@ class LiveStylizer:
         pixels = to_pixels(frame, live_size(width, height, setup.settings.size))
         paint = pixels
         if setup.paint_scale != 1.0:
-            paint = resize(pixels, *working_size(*pixels.shape[:2], 1.0 / setup.paint_scale))
-        guide = smoother.guide(motion(paint)) if smoother is not None else None
+            paint = resize(pixels, *working_size(pixels.shape[0], pixels.shape[1], 1.0 / setup.paint_scale))
+        guide = smoother.guide(motion(paint)) if smoother is not None and motion is not None else None
         out = api.render_array(setup.runner, paint, setup.style, setup.settings, guide=guide)
         if smoother is not None:
             out = smoother.combine(out, guide, blend=not setup.runner.takes_guide)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -172,7 +173,7 @@ def save_decoder(decoder, cut: str, path: str | Path) -> int:
 
     from nst.io.files import write_atomic
 
-    arrays = {f"{w.path}": np.asarray(w.numpy(), np.float16) for w in decoder.weights}
+    arrays: dict[str, Any] = {w.path: np.asarray(w.numpy(), np.float16) for w in decoder.weights}
     buffer = io.BytesIO()
     np.savez_compressed(buffer, cut=np.array(cut), **arrays)
     return write_atomic(path, buffer.getvalue()).stat().st_size

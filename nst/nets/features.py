@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from nst.errors import EngineUnavailable
 from nst.runtime.network import download_blocked
@@ -39,7 +40,7 @@ class FeatureNet:
     """``model(image in [0, 1], NHWC)`` returns ``[content features, *style features]``."""
 
     name: str
-    model: object
+    model: Any  # a Keras model
     note: str
 
 
@@ -56,7 +57,7 @@ def vgg19_weights_source() -> str | None:
     if local:
         if not Path(local).is_file():
             raise EngineUnavailable(f"{WEIGHTS_ENV}={local}: no such file")
-        return local
+        return str(local)
     if keras_cache_file().is_file():
         return str(keras_cache_file())
     return None if download_blocked(DOWNLOAD_HOST) else "imagenet"

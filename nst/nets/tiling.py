@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -55,7 +56,7 @@ def downscaled(pixels: np.ndarray, max_pixels: int) -> np.ndarray:
     if size == (w, h):
         return pixels
     channels = [  # float32 planes resample exactly in PIL's "F" mode
-        np.asarray(Image.fromarray(np.ascontiguousarray(pixels[..., c], np.float32)).resize(size, Image.BOX))
+        np.asarray(Image.fromarray(np.ascontiguousarray(pixels[..., c], np.float32)).resize(size, Image.Resampling.BOX))
         for c in range(pixels.shape[2])
     ]
     return np.stack(channels, axis=-1)
@@ -107,7 +108,7 @@ class TiledRunner:
         self.tiling = tiling or Tiling()
         self._lock = threading.Lock()
         self._models: dict[str, object] = {}
-        self._functions: dict[str, Callable] = {}
+        self._functions: dict[str, Any] = {}  # tf.function objects
         self.model("measure")
 
     def model(self, mode: str):
@@ -126,7 +127,8 @@ class TiledRunner:
         self.model("measure")
         return self._functions["measure"].experimental_get_tracing_count()
 
-    def _call(self, mode: str, inputs: list) -> list | np.ndarray:
+    def _call(self, mode: str, inputs: list) -> Any:
+        """The model of ``mode``: its statistics (a list) for report modes, else the picture array."""
         self.model(mode)
         out = self._functions[mode](inputs)
         return (

@@ -193,8 +193,13 @@ class Request(BaseModel):
 
     # what renderers and clients read
     @property
+    def engine_name(self) -> str:
+        """The engine that runs it (``engine`` is filled in when the request is made)."""
+        return str(self.engine)
+
+    @property
     def info(self) -> EngineInfo:
-        return describe(self.engine)
+        return describe(self.engine_name)
 
     @property
     def settings(self) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from typing import Any
 
 
 @contextlib.contextmanager
@@ -17,7 +18,7 @@ def ray_session() -> Iterator[None]:
     import ray
 
     address = os.environ.get("RAY_ADDRESS") or None
-    local = {} if address else {"_node_ip_address": "127.0.0.1"}
+    local: dict[str, Any] = {} if address else {"_node_ip_address": "127.0.0.1"}
     # Ray's start-up and progress notices are noise on our command line; its logs stay in /tmp/ray
     ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR, **local)
     for name in ("ray", "ray.data", "ray.serve"):

@@ -46,10 +46,12 @@ def as_cancel_token(cancel: CancelToken | Callable[[], bool] | None) -> CancelTo
     if not callable(cancel):
         raise OptionError("cancel must be a CancelToken or a function returning True to stop")
 
+    should_stop = cancel
+
     class Polled(CancelToken):
         @property
         def cancelled(self) -> bool:
-            return bool(cancel())
+            return bool(should_stop())
 
     return Polled()
 

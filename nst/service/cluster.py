@@ -28,7 +28,7 @@ class RayBackend:
 
     def __init__(self, app_name: str, retry_after: int = 5):
         self.app_name = app_name
-        self.handle = None
+        self.handle: Any = None  # Ray Serve's handle, looked up on first use
         self.retry_after = retry_after
         self._lock = threading.Lock()
         self._waiting = 0
@@ -128,7 +128,7 @@ def build(args: dict[str, Any] | None = None):
         def __init__(self, stylizer) -> None:  # binding the stylizer makes it part of the application
             self.stylizer = stylizer
 
-    return Ingress.bind(stylizer.bind(cpus))
+    return Ingress.bind(stylizer.bind(cpus))  # type: ignore[attr-defined]  # added by @serve.deployment
 
 
 def parse_autoscale(text: str) -> tuple[int, int]:

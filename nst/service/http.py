@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
@@ -52,7 +52,7 @@ class _FormBase(BaseModel):
 
 # The form's fields are the request's own, as text: the request reads and checks them, so a
 # bad value gets the same words over HTTP as from the CLI or the API.
-StylizeForm = create_model(
+StylizeForm: Any = create_model(  # type: ignore[call-overload]  # fields built from the request's
     "StylizeForm",
     __base__=_FormBase,
     **{
@@ -357,5 +357,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, queue: int = DEFAULT_QUEUE)
 
     grace = config().shutdown_grace  # then uvicorn cancels the requests left, and they stop their work
     uvicorn.run(
-        create_app(LocalBackend(queue)), host=host, port=port, log_level="info", timeout_graceful_shutdown=grace
+        create_app(LocalBackend(queue)),
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_graceful_shutdown=max(1, round(grace)),
     )

@@ -140,7 +140,7 @@ class LearnedStyle:
             except ImageError as exc:
                 raise bad(str(exc)) from None
         try:
-            return cls(header.get("name"), np.frombuffer(raw, "<f4"), parts["thumbnail.png"], settings)
+            return cls(str(header.get("name") or ""), np.frombuffer(raw, "<f4"), parts["thumbnail.png"], settings)
         except OptionError as exc:
             raise bad(str(exc)) from None
 

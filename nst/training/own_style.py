@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -172,7 +173,7 @@ def learn_style(
             done -= 1
             break
         style, content = train_step(next(batches))
-        details = {"losses": {"style": float(style), "content": float(content)}}
+        details: dict[str, Any] = {"losses": {"style": float(style), "content": float(content)}}
         if done % settings.eval_every == 0 or done == settings.steps:
             s, c, total = map(float, evaluate(code))
             curve.append((done, time.perf_counter() - started, s, c, total))

@@ -49,7 +49,7 @@ def load_folder(folder: Path, files: list[Path], short_side: int) -> list[np.nda
             continue
         scale = short_side / min(image.size)
         if scale < 1:
-            image = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS)
+            image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
         arrays.append(np.asarray(image))
     if not arrays:
         raise SystemExit(f"no usable images in {folder}")
@@ -130,11 +130,11 @@ class Trainer:
         from nst.ops.adain import adaptive_instance_normalization
         from nst.ops.moments import calc_mean_std
 
-        targets, stats = [], None
+        targets, stats = [], []
         for c, s in zip(self._encode(content), self._encode(style), strict=True):
             stats = calc_mean_std(s, fast=True)
             targets.append(adaptive_instance_normalization(c, *stats))
-        return targets + ([style_code(*stats)] if self.cut in CODED_CUTS else [])
+        return targets + ([style_code(*stats)] if self.cut in CODED_CUTS else [])  # the coarsest level's
 
     def _decode(self, targets, training: bool):
         """Decoder output inside the border (linear: the losses see it unclipped)."""
@@ -342,7 +342,7 @@ def main(argv: list[str] | None = None, prog: str = "nst train") -> int:
     stop = stop_on_signals()
     tty = sys.stderr.isatty()
     batches = iter(tf.data.Dataset.zip(contents, styles))
-    started, recent = time.monotonic(), []
+    started, recent = time.monotonic(), list[float]()
     step = int(trainer.step.numpy())
     while step < args.steps and not stop.is_set():
         t0 = time.monotonic()

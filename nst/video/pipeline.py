@@ -211,7 +211,7 @@ def stylize_video(
                 styles=style_list(style), preset=preset, weights=style_weights, engine=engine,
                 options=options, engine_values=engine_values,
             )  # fmt: skip
-            engine_name, options, config = request.engine, request.options, request.config
+            engine_name, options, config = request.engine_name, request.options, request.config
             prepared = api.prepare(request, on_queue=on_queue, cancel=token)[0]
         settings = dataclasses.replace(settings, options=options)
         runner = get_engine(engine_name, **config)

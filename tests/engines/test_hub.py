@@ -1,9 +1,6 @@
-"""The ``magenta-hub`` engine's real loading code, on a SavedModel this test exports itself.
-
-The exported model has the official Hub model's signature (``content_image``, ``style_image``,
-float32 in [0, 1], returning a list whose first item is the image) and runs our embedded
-network inside, so the Hub path must reproduce the embedded engine.
-"""
+"""The ``magenta-hub`` engine's real loading code, on a SavedModel this test exports itself
+(tests.helpers.hub): it runs our embedded network inside, so the Hub path must reproduce the
+embedded engine."""
 
 from __future__ import annotations
 
@@ -12,33 +9,12 @@ import pytest
 
 import nst
 from nst.engines.hub import DEFAULT_HANDLE, HANDLE_ENV, resolve_handle
+from tests.helpers.hub import export_hub_like
 
 
 @pytest.fixture(scope="module")
 def saved_model(tmp_path_factory):
-    import tensorflow as tf
-
-    from nst.nets.magenta import build_style_predictor, build_transformer
-
-    class HubLikeModule(tf.Module):
-        def __init__(self):
-            super().__init__()
-            self.predictor = build_style_predictor()
-            self.transformer = build_transformer()
-
-        @tf.function(
-            input_signature=[
-                tf.TensorSpec([None, None, None, 3], tf.float32, name="content_image"),
-                tf.TensorSpec([None, None, None, 3], tf.float32, name="style_image"),
-            ]
-        )
-        def __call__(self, content_image, style_image):
-            vector = self.predictor(tf.image.resize(style_image, (256, 256)))
-            return [self.transformer([content_image, vector])]
-
-    folder = tmp_path_factory.mktemp("hub") / "magenta_hub_like"
-    tf.saved_model.save(HubLikeModule(), str(folder))
-    return folder
+    return export_hub_like(tmp_path_factory.mktemp("hub") / "magenta_hub_like")
 
 
 def test_local_savedmodel_reproduces_embedded_engine(saved_model, content_image, style_image):

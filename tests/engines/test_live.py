@@ -124,8 +124,20 @@ def test_snapshot_is_the_last_camera_frame_at_full_size(preset, clip):
     assert np.array_equal(stylizer.snapshot(), clip[1][0])  # 400x300, not the 320 px live size
 
 
-def test_warm_up_paints_the_common_camera_shapes(preset):
-    warm_up(preset, nst.prepare_style(engine="preset", preset=0), Settings(size=320, upscale=True))
+def test_warm_up_sets_the_model_up_for_the_common_camera_shapes():
+    """After warm-up, the first frames of a 4:3 and a 16:9 camera trace no new graph."""
+    from nst.engines import engine_class
+
+    fresh = engine_class("preset")()  # its own graphs, untouched by other tests
+    settings = Settings(size=320, upscale=True)
+    style = nst.prepare_style(engine="preset", preset=0)
+    warm_up(fresh, style, settings)
+    warmed = fresh.runner.traces()
+    stylizer = LiveStylizer()
+    stylizer.configure(fresh, style, settings, steady=False)
+    for width, height in ((640, 480), (1280, 720)):
+        assert stylizer.stylize(np.full((height, width, 3), 90, np.uint8)).shape[1] == 320
+    assert warmed >= 1 and fresh.runner.traces() == warmed
 
 
 def test_live_size_bounds():

@@ -95,7 +95,8 @@ def test_brush_size_with_built_in_styles_keep_colours_and_blends(content_image, 
 
 
 def test_gatys_sees_the_style_larger_with_a_bigger_brush(content_image, style_image):
-    kwargs = {"engine": "gatys", "size": 512, "iterations": 6, "upscale": True}  # the 512 stage: style 2x
+    """Larger strokes hold less of the picture's energy in its finest band."""
+    kwargs = {"engine": "gatys", "size": 512, "iterations": 12, "upscale": True}  # the 512 stage: style 2x
     plain = to_array(nst.stylize(content_image, style_image, **kwargs))
     bigger = to_array(nst.stylize(content_image, style_image, stroke_scale=4.0, **kwargs))
-    assert gap(plain, bigger) > 0.01
+    assert detail(bigger) < 0.9 * detail(plain), (detail(bigger), detail(plain))

@@ -48,6 +48,7 @@ def test_tiles_stitch_without_seams(name, style, style_image):
 def test_new_sizes_do_not_retrace(magenta, style_image):
     """Shape-relaxed graphs: many image sizes share one trace (no per-size graph or memory growth)."""
     style = magenta.prepare([style_image], np.ones(1, np.float32))
+    before = magenta.runner.traces()  # what earlier tests traced
     for width, height in [(96, 64), (100, 75), (128, 128), (250, 120), (64, 300), (333, 222), (180, 181)]:
         magenta.render(to_array(landscape(width, height)), style, Settings())
-    assert magenta.runner.traces() <= 3
+    assert magenta.runner.traces() - before <= 2

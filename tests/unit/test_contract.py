@@ -3,6 +3,7 @@ registry, built-in style choices, progress and cancellation, the LRU cache, mirr
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import threading
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 import nst
-from nst.engines import default_engine, engine_class, engine_names
+from nst.engines import default_engine, describe, engine_class, engine_names
 from nst.engines.builtin import parse_builtin
 from nst.engines.contract import PreparedStyle, Settings, options_from
 from nst.engines.gatys import GatysOptions
@@ -83,7 +84,9 @@ def test_the_registry_lists_engines_without_loading_a_model():
         cls = engine_class(name)
         assert cls.name == name and cls.description and cls.takes in ("images", "builtin")
         assert all(callable(getattr(cls, method)) for method in ("prepare", "render"))
-        assert all(hasattr(cls, m) for m in ("takes", "options_type", "builtin_styles", "prepare", "render"))
+        info = describe(name)  # images, or choices among its built-in styles, never both
+        assert info.takes_images != bool(info.builtin_styles), name
+        assert info.options_type is None or dataclasses.is_dataclass(info.options_type), name
     code = (
         "import sys, nst.engines as e; [e.engine_class(n) for n in e.engine_names()]; "
         "print('tensorflow' in sys.modules)"
