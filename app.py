@@ -269,11 +269,10 @@ def before_after(original, result) -> str:
 def thumbnail(data: bytes, caption: str):
     """Show an input small, or its one-line error; returns whether it is usable."""
     try:
-        image = images.load_image(data, name=caption)
+        image = nst.api.preview(data, THUMB, name=caption)  # decoded one at a time, as small as shown
     except nst.ImageError as exc:
         st.error(str(exc))
         return False
-    image.thumbnail((THUMB, THUMB))
     st.image(image, caption=f"{caption} ({image.width}x{image.height} shown)", width="content")
     return True
 
@@ -543,8 +542,9 @@ def regions(content: bytes | None, style_count: int) -> tuple[bytes | None, floa
             "Canvas width (px)", CANVAS_WIDTHS, value=CANVAS_WIDTHS[0], key="canvas_width",
             help="340 fits a phone; wider canvases are easier to paint on a large screen.",
         )  # fmt: skip
-        photo = images.load_image(content)
-        original_size = photo.size
+        original_size = images.image_size(content)
+        tall = max(canvas, -(-canvas * original_size[1] // original_size[0]))  # the canvas's height, rounded up
+        photo = nst.api.preview(content, tall)
         photo = photo.resize((canvas, max(16, round(photo.height * canvas / photo.width))), Image.Resampling.LANCZOS)
         width, height = photo.size
         brush = st.slider("Brush", 5, 100, 25, key="region_brush")
@@ -738,7 +738,7 @@ def settings_summary(engine: str, choices: Choices) -> str:
 
 def kept_size_note(content: bytes, choices: Choices) -> str:
     """What the result's size is when the photo is smaller than the size asked for."""
-    width, height = images.load_image(content).size
+    width, height = images.image_size(content)
     if max(width, height) >= choices.size:
         return ""
     if choices.upscale:
@@ -761,7 +761,7 @@ def show_result(result, content: bytes, content_name: str, note: str | None = No
             "View", ["Side by side", "Before/after", "Result", "Photo"], default="Side by side",
             key="result_view", label_visibility="collapsed",
         )  # fmt: skip
-        original = images.load_image(content)
+        original = nst.api.preview(content, max(images.image_size(png)))  # at the result's size
         if shown == "Before/after":
             st.html(before_after(original, images.load_image(png)), unsafe_allow_javascript=True)
             st.caption("Drag across the picture: the photo on the left of the line, the result on the right.")

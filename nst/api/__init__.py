@@ -1,5 +1,5 @@
 """The Python API: rendering (:mod:`.rendering`), the built-in styles' gallery (:mod:`.gallery`),
-model export (:mod:`.export`) and learned styles (:mod:`.learning`). Every call builds or
+model export (:mod:`.export`), learned styles (:mod:`.learning`) and previews (:mod:`.previews`). Every call builds or
 takes a :class:`nst.request.model.Request`, so its checks are the CLI's and the service's."""
 
 from nst.api.export import export_models
@@ -13,6 +13,7 @@ from nst.api.learning import (
     learning_photos,
     remove_style,
 )
+from nst.api.previews import preview
 from nst.api.rendering import (
     StyleInput,
     load_mask,
@@ -38,6 +39,7 @@ __all__ = [
     "learning_photos",
     "load_mask",
     "prepare",
+    "preview",
     "prepare_style",
     "prepared_styles",
     "preset_gallery",

@@ -65,3 +65,13 @@ def inference_slots() -> InferenceSlots:
         if _slots is None:
             _slots = InferenceSlots(default_slots())
         return _slots
+
+
+_previews = InferenceSlots(1)
+
+
+def preview_slots() -> InferenceSlots:
+    """One preview decoded at a time (an upload's thumbnail, the canvas under a mask), beside the
+    inference slots: a preview never waits behind a render, and what the previews of many
+    sessions hold at once is one picture, whatever they upload."""
+    return _previews

@@ -145,3 +145,26 @@ def test_save_is_atomic_and_checks_extension(photo, tmp_path):
     with pytest.raises(nst.ImageError, match=r"\.png"):
         nst.save(photo, tmp_path / "out.gif")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]  # no temp files left behind
+
+
+def test_a_preview_decodes_a_jpeg_reduced_and_fits_it_to_its_side():
+    data = png_bytes(landscape(4000, 3000), "JPEG")
+    reduced = images.load_image(data, reduce=220)
+    assert reduced.size == (500, 375)  # decoded at 1/8 scale, never below the side asked for
+    assert nst.api.preview(data, 220).size == (220, 165)
+    assert nst.api.preview(png_bytes(landscape(120, 80)), 220).size == (120, 80)  # never enlarged
+
+
+def test_the_size_is_read_from_the_header_upright():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    data = png_bytes(landscape(400, 300), "JPEG", exif=exif.tobytes())
+    assert images.image_size(data) == nst.load_image(data).size == (300, 400)
+    assert images.image_size(png_declaring(6000, 6000)) == (6000, 6000)  # nothing decoded
+
+
+def test_a_preview_refuses_what_a_render_would_refuse():
+    with pytest.raises(nst.ImageError, match=r"upload\.png: image is 9000x9000 \(81 megapixels\); the limit is 50"):
+        nst.api.preview(png_declaring(9000, 9000), 220, name="upload.png")
+    with pytest.raises(nst.ImageError, match="not an image"):
+        nst.api.preview(b"plain text, not a picture", 220, name="notes.txt")
