@@ -15,6 +15,7 @@ from typing import Any
 
 from nst.errors import OptionError
 from nst.io import images
+from nst.io.files import check_writable
 from nst.request.model import Request
 
 IMAGE_SUFFIXES = {"." + suffix for suffix in images.INPUT_SUFFIXES}
@@ -36,6 +37,26 @@ def target_for(source: Path, in_dir: Path, out_dir: Path) -> Path:
     return out_dir / (relative if suffix in WRITTEN_SUFFIXES else relative.with_suffix(".png"))
 
 
+def distinct_targets(sources: list[Path], in_dir: Path, out_dir: Path) -> list[Path]:
+    """Each source's target, never two the same: where several map to one file (``x.bmp`` and
+    ``x.png``, ``y.tif`` and ``y.tiff``), the one written in its own format keeps the name and
+    the others get their extension in it (``x-bmp.png``), the same on every run."""
+    targets = [target_for(s, in_dir, out_dir) for s in sources]
+    claims: dict[Path, int] = {}
+    for target in targets:
+        claims[target.resolve()] = claims.get(target.resolve(), 0) + 1
+    named, taken = [], set()
+    for source, target in zip(sources, targets, strict=True):
+        if claims[target.resolve()] > 1 and source.suffix.lower() != target.suffix.lower():
+            target = target.with_name(f"{target.stem}-{source.suffix.lstrip('.').lower()}{target.suffix}")
+        base, n = target, 2
+        while target.resolve() in taken:  # a file of that very name is in the folder too
+            target, n = base.with_name(f"{base.stem}-{n}{base.suffix}"), n + 1
+        taken.add(target.resolve())
+        named.append(target)
+    return named
+
+
 def plan_batch(in_dir: str | Path, out_dir: str | Path) -> Plan:
     """Every image file under ``in_dir`` (sorted, hidden files left out) and its target under ``out_dir``."""
     in_dir, out_dir = Path(in_dir), Path(out_dir)
@@ -43,18 +64,21 @@ def plan_batch(in_dir: str | Path, out_dir: str | Path) -> Plan:
         raise OptionError(f"{in_dir} is not a folder")
     if out_dir.resolve() == in_dir.resolve() or in_dir.resolve() in out_dir.resolve().parents:
         raise OptionError(f"the output folder {out_dir} must not be inside {in_dir} (a rerun would stylize results)")
-    plan = Plan()
+    plan, sources = Plan(), []
     for source in sorted(p for p in in_dir.rglob("*") if p.is_file()):
         if any(part.startswith(".") for part in source.relative_to(in_dir).parts):
             continue
         if source.suffix.lower() not in IMAGE_SUFFIXES:
             plan.ignored += 1
             continue
-        target = target_for(source, in_dir, out_dir)
+        sources.append(source)
+    for source, target in zip(sources, distinct_targets(sources, in_dir, out_dir), strict=True):
         if target.exists():
             plan.done += 1
         else:
             plan.todo.append((source, target))
+    if plan.todo:
+        check_writable(out_dir)
     return plan
 
 

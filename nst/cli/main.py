@@ -23,6 +23,7 @@ from nst.cli.styles import add_style_commands, run_style
 from nst.engines import describe, engine_names, engines_where, get_engine
 from nst.errors import NSTError
 from nst.io import images
+from nst.io.files import check_writable
 from nst.request.model import Request
 from nst.request.rules import DEFAULT_FEATHER, DEFAULT_SIZE, MAX_SIZE, MAX_STROKE_SCALE, MIN_SIZE, MIN_STROKE_SCALE
 from nst.runtime.progress import Cancelled, CancelToken
@@ -219,12 +220,18 @@ def output_paths(contents: list[str], output: str | None) -> list[Path]:
         images.output_format(path)
         if not path.parent.exists():
             raise UsageError(f"output folder {path.parent} does not exist")
-        return [path]
-    folder = Path(output or ".")
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"-o {folder}: with several content images, -o must be a folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    return [folder / name for name in result_names(contents)]
+        paths = [path]
+    else:
+        folder = Path(output or ".")
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"-o {folder}: with several content images, -o must be a folder")
+        paths = [folder / name for name in result_names(contents)]
+    sources = {Path(c).resolve(): c for c in contents}
+    for path in paths:
+        if path.resolve() in sources:
+            raise UsageError(f"{path.name}: the output would overwrite the input photo {sources[path.resolve()]}")
+    check_writable(paths[0].parent)
+    return paths
 
 
 def result_names(contents: list[str]) -> list[str]:

@@ -7,10 +7,48 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from nst.errors import OptionError
+
+LEGACY_PART_SECONDS = 3600  # a part without its writer's pid (older versions): stale after an hour
+
 
 def part_path(path: Path) -> Path:
-    """A hidden, unique name beside ``path`` to write into before renaming over it."""
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+    """A hidden, unique name beside ``path`` to write into before renaming over it. It names its
+    writer's process, so the parts of a run that was killed (``kill -9``, power loss) are
+    removed by the next one that writes ``path``."""
+    remove_stale_parts(path)
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
+
+
+def remove_stale_parts(path: Path) -> list[Path]:
+    """Remove the parts beside ``path`` whose writer is gone; returns what was removed."""
+    import glob
+    import time
+
+    removed = []
+    for part in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        writer = part.name[len(path.name) + 2 : -len(".part")].partition("-")[0]
+        try:
+            if writer.isdigit():
+                stale = not _alive(int(writer))
+            else:
+                stale = time.time() - part.stat().st_mtime > LEGACY_PART_SECONDS
+            if stale:
+                part.unlink()
+                removed.append(part)
+        except OSError:  # gone meanwhile, or not ours to remove: leave it
+            continue
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
@@ -25,6 +63,21 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def check_writable(folder: str | os.PathLike) -> Path:
+    """Make ``folder`` (and its parents) and prove a file can be written there, before any work
+    goes into what will be saved in it; :class:`~nst.errors.OptionError` in one line if not."""
+    import tempfile
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".nst-probe-"):
+            pass
+    except OSError as exc:
+        raise OptionError(f"cannot write to the output folder {folder}: {exc.strerror or exc}") from None
+    return folder
 
 
 def read_source(source: Any, name: str | None, *, kind: str, error: type[Exception], keep_path: bool = False):

@@ -26,6 +26,7 @@ from nst.io.files import part_path, read_source
 VideoSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
 
 MAX_SIDE = 8192
+MAX_FRAME_PIXELS = 7680 * 4320  # 8K UHD: what a camera records; a larger canvas is refused before decoding
 MIN_LONG_SIDE = 64  # the smallest picture an engine renders
 MAX_FPS = 240
 COPY_AUDIO = ("aac",)  # MP4 and every browser take these as they are; anything else becomes AAC
@@ -118,6 +119,11 @@ class VideoReader:
             raise VideoError(
                 f"{self.label}: {width}x{height} frames; each side must be 16 to {MAX_SIDE} px, "
                 f"the long one at least {MIN_LONG_SIDE}"
+            )
+        if width * height > MAX_FRAME_PIXELS:
+            raise VideoError(
+                f"{self.label}: {width}x{height} frames ({width * height / 1e6:.0f} megapixels); "
+                f"the limit is {MAX_FRAME_PIXELS / 1e6:.0f} megapixels (8K)"
             )
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         if not rate or not 0 < rate <= MAX_FPS:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 from nst.runtime.progress import CancelToken, check_cancel
@@ -26,11 +27,23 @@ def default_slots() -> int:
 
 
 class InferenceSlots:
+    """``count`` slots; ``held_seconds`` is a running average of how long a slot is held (the
+    service time, without the wait for a slot; None until one is released): what a server tells
+    a client to wait."""
+
     def __init__(self, count: int):
         self.count = count
         self._free = threading.BoundedSemaphore(count)
         self._lock = threading.Lock()
         self.waiting = 0
+        self.held_seconds: float | None = None
+
+    def wait_estimate(self, ahead: int, unknown: float = 2.0) -> float:
+        """Seconds until a slot is free for one who comes after ``ahead`` others waiting
+        (``unknown``: the service time assumed before any was measured)."""
+        with self._lock:
+            held = self.held_seconds if self.held_seconds is not None else unknown
+        return held * (ahead + 1) / self.count
 
     @contextlib.contextmanager
     def hold(self, on_queue: Callable[[int], None] | None = None, cancel: CancelToken | None = None) -> Iterator[None]:
@@ -48,10 +61,14 @@ class InferenceSlots:
             finally:
                 with self._lock:
                     self.waiting -= 1
+        start = time.perf_counter()
         try:
             yield
         finally:
             self._free.release()
+            held = time.perf_counter() - start
+            with self._lock:
+                self.held_seconds = held if self.held_seconds is None else 0.8 * self.held_seconds + 0.2 * held
 
 
 _slots: InferenceSlots | None = None

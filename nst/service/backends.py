@@ -15,10 +15,11 @@ DEFAULT_QUEUE = 8  # jobs waiting for a slot, beyond those running, before new o
 
 
 class Busy(Exception):
-    """Every slot is taken and the queue is full: come back in ``retry_after`` seconds."""
+    """Every slot is taken and the queue is full (or nothing can paint right now): come back in
+    ``retry_after`` seconds."""
 
-    def __init__(self, retry_after: int):
-        super().__init__(f"the server is busy; try again in {retry_after} s")
+    def __init__(self, retry_after: int, why: str = "the server is busy"):
+        super().__init__(f"{why}; try again in {retry_after} s")
         self.retry_after = retry_after
 
 
@@ -26,6 +27,10 @@ class Backend(Protocol):
     async def stylize(self, job: Request, cancel: CancelToken) -> bytes: ...
 
     def queue_length(self) -> int: ...
+
+    async def unready(self) -> str | None:
+        """Why no job can run now (one line), or None when one can."""
+        ...
 
 
 class LocalBackend:
@@ -42,31 +47,33 @@ class LocalBackend:
         self.capacity = self.slots.count + queue
         self._lock = threading.Lock()
         self._admitted = 0
-        self._seconds = 2.0  # a running estimate of one job's time, for Retry-After
 
     def queue_length(self) -> int:
         with self._lock:
             return max(0, self._admitted - self.slots.count)
 
-    def retry_after(self) -> int:
-        return max(1, math.ceil(self._seconds * self.capacity / self.slots.count))
+    async def unready(self) -> str | None:
+        return None  # the models load in the job's own thread; this process paints while it runs
+
+    def retry_after(self, ahead: int) -> int:
+        """When the queue in front of a refused client will have moved up: the measured service
+        time (a slot's hold, without waiting) times the ``ahead`` jobs waiting, over the slots."""
+        return max(1, math.ceil(self.slots.wait_estimate(ahead)))
 
     async def stylize(self, job: Request, cancel: CancelToken) -> bytes:
         """The job rendered in a worker thread; if this call is cancelled (shutdown) the token
         is set and the call returns at once, the thread stopping at its next tile or iteration."""
-        import time
-
         import anyio
 
         with self._lock:
-            if self._admitted >= self.capacity:
-                raise Busy(self.retry_after())
-            self._admitted += 1
+            full = self._admitted >= self.capacity
+            if not full:
+                self._admitted += 1
+            ahead = max(0, self._admitted - self.slots.count)
+        if full:
+            raise Busy(self.retry_after(ahead))
         try:
-            start = time.perf_counter()
-            data = await anyio.to_thread.run_sync(render_job, job, cancel, self.seconds, abandon_on_cancel=True)
-            self._seconds = 0.8 * self._seconds + 0.2 * (time.perf_counter() - start)
-            return data
+            return await anyio.to_thread.run_sync(render_job, job, cancel, self.seconds, abandon_on_cancel=True)
         finally:
             with self._lock:
                 self._admitted -= 1

@@ -11,6 +11,7 @@ Ray connects to the cluster in ``RAY_ADDRESS``, or starts one on this machine.
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Any
 
@@ -19,6 +20,7 @@ from nst.runtime.progress import CancelToken
 from nst.service.backends import Busy
 
 DEFAULT_REPLICA_CPUS = 1
+STATUS_SECONDS = 1.0  # how long the ingress trusts what Serve said of its replicas
 APP_NAME = "nst"  # the Serve application's name, here and in serve_config.yaml
 
 
@@ -26,12 +28,32 @@ class RayBackend:
     """Jobs sent to the ``Stylizer`` replicas of Serve application ``app_name`` through a
     deployment handle, looked up in the ingress replica on first use."""
 
-    def __init__(self, app_name: str, retry_after: int = 5):
+    def __init__(self, app_name: str, slots: int = 1, start_seconds: float = 30.0):
         self.app_name = app_name
         self.handle: Any = None  # Ray Serve's handle, looked up on first use
-        self.retry_after = retry_after
+        self.slots = slots  # jobs that render at once over all replicas
+        self.start_seconds = start_seconds  # about how long a lost replica takes to come back
         self._lock = threading.Lock()
         self._waiting = 0
+        self._seconds = 2.0  # a running average of a replica's service time (it sends its own)
+        self._status: tuple[float, str | None] = (0.0, None)  # (when asked, why unready)
+
+    def retry_after(self) -> int:
+        """The replicas' measured service time times the jobs waiting ahead, over the slots."""
+        with self._lock:
+            ahead = max(0, self._waiting - self.slots)
+            return max(1, math.ceil(self._seconds * (ahead + 1) / self.slots))
+
+    async def unready(self) -> str | None:
+        """Why no stylizer replica can take a job (Serve's status, asked at most once a second)."""
+        import asyncio
+        import time
+
+        asked, reason = self._status
+        if time.monotonic() - asked > STATUS_SECONDS:
+            reason = await asyncio.to_thread(running_replicas_reason, self.app_name)
+            self._status = (time.monotonic(), reason)
+        return reason
 
     def queue_length(self) -> int:
         return self._waiting
@@ -40,8 +62,12 @@ class RayBackend:
         """The job from a replica; a set ``cancel`` (the client left) cancels it there too."""
         import asyncio
 
+        from ray.exceptions import RayActorError
         from ray.serve.exceptions import BackPressureError
 
+        reason = await self.unready()
+        if reason is not None:  # answered now, not after the wait for a replica to start
+            raise Busy(math.ceil(self.start_seconds), reason)
         if self.handle is None:
             from ray import serve
 
@@ -57,13 +83,44 @@ class RayBackend:
 
         watcher = asyncio.ensure_future(watch())
         try:
-            return await response
+            data, seconds = await response
+            with self._lock:
+                self._seconds = 0.8 * self._seconds + 0.2 * seconds
+            return data
         except BackPressureError:
-            raise Busy(self.retry_after) from None
+            raise Busy(self.retry_after()) from None
+        except RayActorError:  # the replica died under the job (out of memory, killed): Serve starts another
+            self._status = (0.0, None)  # ask again next time
+            raise Busy(math.ceil(self.start_seconds), "the stylizer painting this picture stopped") from None
         finally:
             watcher.cancel()
             with self._lock:
                 self._waiting -= 1
+
+
+def keep_replica_local() -> None:
+    """In a Ray of our own (single-machine mode, nst.runtime.cluster), bind this Serve replica's
+    inter-deployment gRPC server to the loopback like the rest of that Ray: Ray Serve 2.60
+    starts it on every interface (``"[::]:0"``, written into ray/serve/_private/replica.py),
+    an unauthenticated way into the deployment from outside. Does nothing on a real cluster,
+    or once a Ray release no longer has that call."""
+    import os
+
+    from nst.runtime.cluster import LOCAL_ONLY_ENV
+
+    if os.environ.get(LOCAL_ONLY_ENV) != "0":
+        return
+    from ray.serve._private import replica
+
+    bind = getattr(replica, "add_port_to_grpc_server", None)
+    if bind is None or getattr(bind, "keeps_local", False):
+        return
+
+    def local(server, address: str):
+        return bind(server, address.replace("[::]", "127.0.0.1", 1))
+
+    local.keeps_local = True  # type: ignore[attr-defined]
+    replica.add_port_to_grpc_server = local
 
 
 class StylizerReplica:
@@ -75,19 +132,23 @@ class StylizerReplica:
         from nst.engines import default_engine, get_engine
         from nst.runtime.tf import limit_threads
 
+        keep_replica_local()
         self.seconds = config().service_max_seconds
         limit_threads(max(1, int(cpus)))
         for kind in warm:
             get_engine(default_engine(kind))
 
-    async def __call__(self, job: Request) -> bytes:
+    async def __call__(self, job: Request) -> tuple[bytes, float]:
+        """The picture and how long it took (the ingress's Retry-After is based on it)."""
         import asyncio
+        import time
 
         from nst.service.jobs import render_job
 
-        token = CancelToken()
+        token, start = CancelToken(), time.perf_counter()
         try:
-            return await asyncio.to_thread(render_job, job, token, self.seconds)
+            data = await asyncio.to_thread(render_job, job, token, self.seconds)
+            return data, time.perf_counter() - start
         finally:  # done, or cancelled by the ingress (its client left): the thread stops at its next step
             token.cancel()
 
@@ -106,10 +167,13 @@ def build(args: dict[str, Any] | None = None):
     slots, queue = int(args.get("slots", 1)), int(args.get("queue", 8))
     scaling: dict[str, Any]
     if args.get("autoscale"):
-        low, high = parse_autoscale(str(args["autoscale"]))
-        scaling = {"autoscaling_config": {"min_replicas": low, "max_replicas": high, "target_ongoing_requests": slots}}
+        replicas, high = parse_autoscale(str(args["autoscale"]))  # Retry-After counts the fewest
+        scaling = {
+            "autoscaling_config": {"min_replicas": replicas, "max_replicas": high, "target_ongoing_requests": slots}
+        }
     else:
-        scaling = {"num_replicas": int(args.get("replicas", 1))}
+        replicas = int(args.get("replicas", 1))
+        scaling = {"num_replicas": replicas}
     stylizer = serve.deployment(
         StylizerReplica,
         name="Stylizer",
@@ -120,15 +184,29 @@ def build(args: dict[str, Any] | None = None):
         health_check_timeout_s=60,
         **scaling,
     )
-    app = create_app(RayBackend(str(args.get("name", APP_NAME))))
+    app = create_app(RayBackend(str(args.get("name", APP_NAME)), slots=max(1, replicas) * slots))
 
     @serve.deployment(name="Ingress", ray_actor_options={"num_cpus": 0}, max_ongoing_requests=1000)
     @serve.ingress(app)
     class Ingress:
         def __init__(self, stylizer) -> None:  # binding the stylizer makes it part of the application
+            keep_replica_local()
             self.stylizer = stylizer
 
     return Ingress.bind(stylizer.bind(cpus))  # type: ignore[attr-defined]  # added by @serve.deployment
+
+
+def running_replicas_reason(app_name: str) -> str | None:
+    """None when a ``Stylizer`` replica of ``app_name`` runs, else why not, in a line."""
+    from ray import serve
+    from ray.serve.schema import ReplicaState
+
+    try:
+        application = serve.status().applications[app_name]
+        running = application.deployments["Stylizer"].replica_states.get(ReplicaState.RUNNING, 0)
+    except Exception as exc:  # the controller is restarting, or the application is being deployed
+        return f"the cluster cannot say whether a stylizer runs ({type(exc).__name__})"
+    return None if running else "no stylizer is running; one is starting"
 
 
 def parse_autoscale(text: str) -> tuple[int, int]:
@@ -147,14 +225,14 @@ def serve_on_ray(host: str, port: int, args: dict[str, Any]) -> None:
     import signal
     import time
 
-    from ray import serve
-
     from nst.runtime.cluster import ray_session
 
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     with ray_session():
+        from ray import serve
+
+        for sig in (signal.SIGINT, signal.SIGTERM):  # after Ray's start, which installs a stack-dumping handler
+            signal.signal(sig, lambda *_: stop.set())
         try:
             serve.start(http_options={"host": host, "port": port})
             serve.run(build(args), name=APP_NAME, route_prefix="/", blocking=False)

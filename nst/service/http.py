@@ -11,8 +11,10 @@ replicas), so the same routes serve both.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import tempfile
 import time
 import uuid
 from functools import lru_cache
@@ -26,6 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from nst.config import config
 from nst.errors import EngineUnavailable, ImageError, NSTError, OptionError
 from nst.request.model import FORM_FIELDS
 from nst.request.model import Request as StyleRequest
@@ -37,12 +40,12 @@ log = logging.getLogger("nst.service")
 THUMBNAIL_SIDE = 128
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120)
 DISCONNECT_POLL_SECONDS = 0.25  # how soon a request whose client has gone is cancelled
+SPOOL_BYTES = 1024 * 1024  # a streamed body past this waits on disk
+REPLAY_CHUNK = 64 * 1024
 
 
 def upload_limit() -> int:
     """Largest request body in bytes: ``NST_SERVICE_UPLOAD_MB`` megabytes."""
-    from nst.config import config
-
     return config().service_upload_mb * 1024 * 1024
 
 
@@ -76,38 +79,72 @@ def refusal(status: int, message: str, headers: dict[str, str] | None = None) ->
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-class BodyLimit:
-    """ASGI middleware: a body over ``limit`` bytes is refused with 413 before it is parsed,
-    by its Content-Length or, when streamed without one, as soon as it passes the limit."""
+class Stalled(Exception):
+    """The client stopped sending its request body."""
 
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
+
+class UploadGuard:
+    """ASGI middleware for what a client sends: the whole body is received here before the app
+    parses it. A body over ``limit`` bytes is refused with 413, by its Content-Length or as soon
+    as it passes the limit; past 1 MB it waits on disk, not in memory; a client that sends
+    nothing for ``idle`` seconds in the middle of its body gets 408 and is dropped."""
+
+    def __init__(self, app, limit: int, idle: float):
+        self.app, self.limit, self.idle = app, limit, idle
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+
+        async def timed():
+            try:
+                return await asyncio.wait_for(receive(), self.idle)
+            except TimeoutError:
+                raise Stalled from None
+
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"").decode("latin-1")
         too_large = refusal(413, f"upload too large: the limit is {self.limit // (1024 * 1024)} MB")
-        if declared.isdigit():
-            if int(declared) > self.limit:
-                return await too_large(scope, receive, send)
-            return await self.app(scope, receive, send)
-        # streamed without a length: read it here (up to the limit), then hand it on
-        messages, seen = [], 0
+        if declared.isdigit() and int(declared) > self.limit:
+            return await too_large(scope, receive, send)
+        with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
+            try:
+                if not await self._spool(timed, spool):
+                    return await too_large(scope, receive, send)
+            except Stalled:
+                stalled = refusal(408, f"the upload stalled: nothing arrived for {self.idle:g} s")
+                return await stalled(scope, receive, send)
+            await self.app(scope, self._replay(spool, receive), send)
+
+    async def _spool(self, receive, spool) -> bool:
+        """Read a streamed body into ``spool``; False when it passes the limit."""
+        seen = 0
         while True:
             message = await receive()
-            messages.append(message)
-            seen += len(message.get("body", b""))
+            if message["type"] != "http.request":
+                return True  # the client left: the app sees it when it reads
+            body = message.get("body", b"")
+            seen += len(body)
             if seen > self.limit:
-                return await too_large(scope, receive, send)
-            if message["type"] != "http.request" or not message.get("more_body"):
-                break
+                return False
+            spool.write(body)
+            if not message.get("more_body"):
+                return True
+
+    @staticmethod
+    def _replay(spool, receive):
+        total = spool.seek(0, 2)
+        spool.seek(0)
+        done = [False]
 
         async def replay():
-            return messages.pop(0) if messages else await receive()
+            if done[0]:
+                return await receive()  # after the body: the disconnect, when it comes
+            chunk = spool.read(REPLAY_CHUNK)
+            done[0] = spool.tell() >= total
+            return {"type": "http.request", "body": chunk, "more_body": not done[0]}
 
-        await self.app(scope, replay, send)
+        return replay
 
 
 class Measure:
@@ -175,7 +212,7 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
     app.state.running = set()  # cancel tokens of requests in flight; shutdown sets them all
     metrics = Metrics(lambda: app.state.backend.queue_length())  # a Ray ingress sets its backend later
     limit = max_upload or upload_limit()
-    app.add_middleware(BodyLimit, limit=limit)
+    app.add_middleware(UploadGuard, limit=limit, idle=config().service_client_seconds)
 
     app.add_middleware(Measure, metrics=metrics)
 
@@ -296,7 +333,7 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
         the styles learned on this server (``preset=name``; a thumbnail of their painting)."""
         from nst.api import builtin_styles, learned_styles
 
-        base = str(request.base_url).rstrip("/")
+        base = request.scope.get("root_path", "")  # links on this server, whatever Host the client sent
         builtin = [
             {"index": i, "name": name, "thumbnail": f"{base}/v1/presets/{i}/thumbnail.jpg"}
             for i, name in enumerate(builtin_styles())
@@ -317,6 +354,8 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
             return refusal(404, str(exc))
         return Response(style.thumbnail, media_type="image/png")
 
+    thumbnails_rendered = asyncio.Lock()  # one rendering of the gallery, however many ask at once
+
     @app.get("/v1/presets/{index}/thumbnail.jpg", response_class=Response)
     async def thumbnail(index: int) -> Response:
         import anyio
@@ -325,12 +364,21 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
 
         if not 0 <= index < len(builtin_styles()):
             return refusal(404, f"preset {index} does not exist; use 0 to {len(builtin_styles()) - 1}")
-        tiles = await anyio.to_thread.run_sync(preset_thumbnails)
+        async with thumbnails_rendered:  # the first callers wait here, not in worker threads
+            tiles = await anyio.to_thread.run_sync(preset_thumbnails)
         return Response(tiles[index], media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/healthz")
-    def healthz() -> dict:
+    async def healthz() -> dict:  # on the event loop: never behind work in the thread pool
         return {"status": "ok", "queue": app.state.backend.queue_length()}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """Whether a stylization can start now (a load balancer sends work only where it can)."""
+        reason = await app.state.backend.unready()
+        if reason is not None:
+            return refusal(503, reason, {"Retry-After": "5"})
+        return JSONResponse({"status": "ready", "queue": app.state.backend.queue_length()})
 
     @app.get("/metrics", response_class=Response)
     def prometheus() -> Response:
@@ -353,13 +401,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000, queue: int = DEFAULT_QUEUE)
     """Run the service in this process with uvicorn until interrupted."""
     import uvicorn
 
-    from nst.config import config
+    from nst.service.transport import deadline_protocol
 
-    grace = config().shutdown_grace  # then uvicorn cancels the requests left, and they stop their work
+    settings = config()  # after the grace, uvicorn cancels the requests left, and they stop their work
     uvicorn.run(
         create_app(LocalBackend(queue)),
         host=host,
         port=port,
         log_level="info",
-        timeout_graceful_shutdown=max(1, round(grace)),
+        http=deadline_protocol(settings.service_client_seconds),
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace)),
     )

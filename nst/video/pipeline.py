@@ -27,6 +27,7 @@ from nst.engines import describe, get_engine
 from nst.engines.builtin import BuiltinSpec
 from nst.engines.contract import PreparedStyle, Settings
 from nst.errors import OptionError
+from nst.io.files import check_writable
 from nst.io.video import VideoReader, VideoSource, VideoWriter, even
 from nst.ops.frames import to_pixels, to_uint8
 from nst.request.model import Request, engine_choices
@@ -68,6 +69,7 @@ def check_output(path: str | os.PathLike) -> Path:
         raise OptionError(f"{target} is a folder; give a file name ending in .mp4")
     if not target.parent.exists():
         raise OptionError(f"output folder {target.parent} does not exist")
+    check_writable(target.parent)  # before the first frame is painted
     return target
 
 

@@ -77,3 +77,22 @@ def test_on_ray_data_the_same_results_and_no_ray_left_running(photos, tmp_path):
     assert f"nst: skipped {photos / 'trip' / 'broken.jpg'}" in done.stderr
     left = subprocess.run(["pgrep", "-f", "raylet|gcs_server"], capture_output=True, text=True).stdout
     assert not left.split()
+
+
+def test_inputs_that_share_a_name_never_share_a_result(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, name in enumerate(["x.bmp", "x.png", "y.tif", "y.tiff"]):
+        landscape(96, 64, seed=i).save(folder / name)
+    out = tmp_path / "out"
+    done = run_cli("batch", str(folder), str(out), "--preset", "3", "--size", "64")
+    assert done.returncode == 0 and done.stdout.strip().startswith("4 stylized, 0 failed"), done.stdout
+    assert outputs(out) == ["x-bmp.png", "x.png", "y-tif.png", "y-tiff.png"]
+    again = run_cli("batch", str(folder), str(out), "--preset", "3", "--size", "64")
+    assert again.stdout.strip().startswith("0 stylized, 0 failed, 4 already done")  # the same names each run
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(photos):
+    done = run_cli("batch", str(photos), "/sys/kernel", "--preset", "3")  # a folder even root cannot write in
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == "nst: error: cannot write to the output folder /sys/kernel: Permission denied"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from PIL import Image
 
@@ -199,3 +202,55 @@ def test_video_ctrl_c_leaves_no_output(tmp_path):
         process.wait()
     assert process.returncode == 130 and "no video written" in err and "Traceback" not in err
     assert list(out.iterdir()) == []
+
+
+def test_video_killed_leaves_a_part_that_the_next_run_removes(tmp_path):
+    """kill -9 cannot be cleaned up after; the next run that writes the same file removes what the
+    dead one left, and leaves another live writer's part alone."""
+    import signal
+    import subprocess
+    import time
+
+    from tests.helpers.cli import NST
+    from tests.helpers.clips import PAN, camera_clip, write_clip
+
+    source = write_clip(tmp_path / "long.mp4", (f for f, _, _ in camera_clip(landscape(), PAN, 300, (320, 180))))
+    out = tmp_path / "out"
+    out.mkdir()
+    process = subprocess.Popen(
+        [NST, "video", source, "-o", out / "long_painted.mp4", "--preset", "4"],
+        stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob(".long_painted.mp4.*.part")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+    left = list(out.glob(".long_painted.mp4.*.part"))
+    assert len(left) == 1  # what a killed run leaves
+    live = out / f".long_painted.mp4.{os.getpid()}-0000beef.part"  # this test process is alive
+    live.write_bytes(b"someone else's work in progress")
+    short = write_clip(tmp_path / "short.mp4", (f for f, _, _ in camera_clip(landscape(), PAN, 4, (160, 96))))
+    done = run_cli("video", short, "-o", out / "long_painted.mp4", "--preset", "4", "--size", "96")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == [live.name, "long_painted.mp4"]
+
+
+def test_the_output_never_replaces_the_photo(files, tmp_path):
+    photo = tmp_path / "beach.jpg"
+    photo.write_bytes((files / "beach.jpg").read_bytes())
+    done = run_cli(photo, "--preset", "19", "-o", photo)
+    assert done.returncode == 2 and "beach.jpg: the output would overwrite the input photo" in done.stderr
+    assert photo.read_bytes() == (files / "beach.jpg").read_bytes()
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(files, tmp_path):
+    readonly = Path("/sys/kernel")  # a folder even root cannot write in
+    done = run_cli(files / "beach.jpg", files / "tower.png", "--preset", "19", "-o", readonly)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "cannot write to the output folder /sys/kernel" in done.stderr and "stylized" not in done.stdout
+    single = run_cli(files / "beach.jpg", "--preset", "19", "-o", readonly / "beach.png")
+    assert single.returncode == 2 and "cannot write to the output folder /sys/kernel" in single.stderr

@@ -1,5 +1,6 @@
 """The HTTP service on Ray Serve: `nst serve --ray` starts a Ray of its own on this machine,
-answers like the in-process service, and leaves no Ray process behind when stopped."""
+listening on the loopback only, answers like the in-process service, and leaves no Ray process
+behind when stopped."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from PIL import Image
 from tests.helpers import ROOT
 from tests.helpers.app_server import running_service
 from tests.helpers.pictures import landscape, painting, png_bytes
+from tests.helpers.sockets import listening, loopback
 
 TIMEOUT = 120  # s per request
 
@@ -25,7 +27,7 @@ def ray_processes() -> list[str]:
 def test_serve_on_ray_answers_like_the_service_and_stops_cleanly():
     assert not ray_processes(), "a Ray is already running on this machine"
     photo, style = png_bytes(landscape(320, 240)), png_bytes(painting(1, 256))
-    with running_service("--ray", "--replicas", "1", startup_timeout=300) as (url, _):
+    with running_service("--ray", "--replicas", "1", startup_timeout=300) as (url, server):
         deadline = time.monotonic() + 300  # /healthz answers once the ingress runs; replicas load after
         while True:
             answer = requests.post(
@@ -49,6 +51,8 @@ def test_serve_on_ray_answers_like_the_service_and_stops_cleanly():
         assert option.status_code == 422 and option.json() == {"error": "preset 77 does not exist; use 0 to 25"}
         metrics = requests.get(url + "/metrics", timeout=TIMEOUT).text
         assert 'nst_requests_total{route="/v1/stylize",status="200"}' in metrics
+        exposed = [a for a in listening(server.pid) if not loopback(a)]  # Ray's own servers included
+        assert len(listening(server.pid)) > 5 and exposed == [], exposed
     deadline = time.monotonic() + 30
     while ray_processes() and time.monotonic() < deadline:
         time.sleep(1)

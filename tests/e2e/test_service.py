@@ -196,6 +196,35 @@ def test_a_full_queue_is_refused_at_once_with_retry_after(service, photo):
     assert sorted(a.status_code for a in answers) == [200, 200]
 
 
+def test_a_client_that_waits_as_told_is_served(service, photo):
+    """Retry-After is the measured service time times the jobs ahead: a refused client that
+    waits that long (and retries at most three times) gets its picture."""
+    slow = {"engine": "gatys", "size": "128", "options": '{"iterations": 100}'}
+    files = [("content", ("p.png", photo)), ("style", ("s.png", png_bytes(painting(2, 128))))]
+    start = time.monotonic()
+    assert stylize(service, files, slow).status_code == 200  # the server measures one job
+    alone = time.monotonic() - start
+    answers: list = []
+    threads = [threading.Thread(target=lambda: answers.append(stylize(service, files, slow))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+        time.sleep(1.0)
+    refused = stylize(service, files, slow)
+    assert refused.status_code == 503
+    told = int(refused.headers["retry-after"])
+    assert 0.5 * alone <= told <= 4 * alone, (told, alone)  # one running, one waiting: about twice one job
+    for _ in range(3):
+        time.sleep(told)
+        again = stylize(service, files, slow)
+        if again.status_code != 503:
+            break
+        told = int(again.headers["retry-after"])
+    assert again.status_code == 200
+    for thread in threads:
+        thread.join(timeout=TIMEOUT)
+    assert sorted(a.status_code for a in answers) == [200, 200]
+
+
 def test_engines_presets_thumbnails_health_and_docs(service):
     engines = {e["name"]: e for e in requests.get(service + "/v1/engines", timeout=10).json()}
     assert {"magenta", "adain", "preset", "gatys", "magenta-hub"} <= set(engines)
@@ -203,13 +232,38 @@ def test_engines_presets_thumbnails_health_and_docs(service):
     assert "internet" in engines["magenta-hub"]["reason"]
     presets = [p for p in requests.get(service + "/v1/presets", timeout=10).json() if p["index"] is not None]
     assert len(presets) == 26 and presets[19]["index"] == 19 and presets[19]["name"]
-    thumbnail = requests.get(presets[19]["thumbnail"], timeout=TIMEOUT)
+    assert presets[19]["thumbnail"] == "/v1/presets/19/thumbnail.jpg"  # on this server, whatever the Host
+    thumbnail = requests.get(service + presets[19]["thumbnail"], timeout=TIMEOUT)
     assert thumbnail.headers["content-type"] == "image/jpeg"
     assert max(Image.open(io.BytesIO(thumbnail.content)).size) == 128
     assert requests.get(service + "/v1/presets/26/thumbnail.jpg", timeout=10).status_code == 404
     assert requests.get(service + "/healthz", timeout=10).json()["status"] == "ok"
     assert "/v1/stylize" in requests.get(service + "/openapi.json", timeout=10).json()["paths"]
     assert requests.get(service + "/nowhere", timeout=10).json() == {"error": "Not Found"}
+
+
+def test_links_never_carry_the_host_a_client_claims(service):
+    listed = requests.get(service + "/v1/presets", headers={"Host": "evil.example:666"}, timeout=10).json()
+    assert not [p["thumbnail"] for p in listed if "evil" in p["thumbnail"] or "://" in p["thumbnail"]]
+
+
+def test_health_answers_while_the_first_thumbnails_render():
+    """Forty browsers open the gallery on a fresh server: the gallery renders once, and /healthz
+    answers while they wait."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with running_service() as (url, _), ThreadPoolExecutor(40) as pool:
+        pending = [
+            pool.submit(requests.get, f"{url}/v1/presets/{i % 26}/thumbnail.jpg", timeout=TIMEOUT) for i in range(40)
+        ]
+        time.sleep(0.5)  # the requests are in the server
+        health = requests.get(url + "/healthz", timeout=TIMEOUT)
+        waiting = sum(not p.done() for p in pending)
+        assert health.status_code == 200 and waiting > 0, waiting  # answered before the gallery was ready
+        answers = [p.result() for p in pending]
+        assert {a.status_code for a in answers} == {200}
+        metrics = requests.get(url + "/metrics", timeout=TIMEOUT).text
+        assert 'nst_requests_total{route="/v1/presets/{index}/thumbnail.jpg",status="200"} 40.0' in metrics
 
 
 def test_a_style_learned_on_the_server_is_listed_and_paints_as_the_api_does(service, photo):
@@ -221,7 +275,7 @@ def test_a_style_learned_on_the_server_is_listed_and_paints_as_the_api_does(serv
     try:
         listed = {p["name"]: p for p in requests.get(service + "/v1/presets", timeout=10).json()}
         assert listed["Served Haze"]["learned"] and listed["Served Haze"]["index"] is None
-        thumbnail = requests.get(listed["Served Haze"]["thumbnail"], timeout=10)
+        thumbnail = requests.get(service + listed["Served Haze"]["thumbnail"], timeout=10)
         assert thumbnail.status_code == 200 and thumbnail.content == style.thumbnail
         for preset in ("Served Haze", "Served Haze:0.5,19:0.5"):
             answer = stylize(service, [("content", ("p.png", photo))], {"preset": preset, "size": "256"})
@@ -287,3 +341,56 @@ def test_eight_concurrent_requests_give_the_bytes_of_sequential_ones(photo):
             thread.join(timeout=TIMEOUT)
     assert [a.status_code for a in answers] == [200] * 8
     assert all(a.content == alone for a in answers)
+
+
+@pytest.fixture(scope="module")
+def strict_service():
+    """Clients get 2 s to send their headers or to resume a paused upload; 50 MB uploads."""
+    with running_service(env={"NST_SERVICE_CLIENT_SECONDS": "2", "NST_SERVICE_UPLOAD_MB": "50"}) as (url, _):
+        yield url
+
+
+def raw_connection(url: str):
+    import socket
+
+    host, port = url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=30)
+
+
+def test_clients_that_never_finish_their_headers_are_dropped(strict_service):
+    connections = [raw_connection(strict_service) for _ in range(20)]
+    try:
+        for c in connections:
+            c.sendall(b"POST /v1/stylize HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-")  # and no more
+        closed = [c.recv(1024) == b"" for c in connections]  # the server hangs up (30 s at most)
+    finally:
+        for c in connections:
+            c.close()
+    assert all(closed)
+    assert requests.get(strict_service + "/healthz", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("framing", ["chunked", "content-length"])
+def test_a_stalled_upload_is_answered_408_and_dropped(strict_service, framing):
+    boundary = "nstboundary"
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="p.png"\r\n\r\n'.encode()
+    part = head + b"\x89PNG" + b"\0" * (2 * 1024 * 1024)  # 2 MB of a 40 MB upload, then nothing
+    if framing == "chunked":
+        length, body = "Transfer-Encoding: chunked", f"{len(part):x}\r\n".encode() + part + b"\r\n"
+    else:
+        length, body = f"Content-Length: {40 * 1024 * 1024}", part
+    connection = raw_connection(strict_service)
+    try:
+        connection.sendall(
+            f"POST /v1/stylize HTTP/1.1\r\nHost: x\r\n{length}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n\r\n".encode()
+            + body
+        )
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    finally:
+        connection.close()
+    status, _, rest = answer.partition(b"\r\n")
+    assert status == b"HTTP/1.1 408 Request Timeout", answer[:200]
+    assert rest.endswith(b'{"error":"the upload stalled: nothing arrived for 2 s"}')

@@ -8,6 +8,7 @@ import statistics
 import av
 import numpy as np
 import pytest
+from PIL import Image
 
 import nst
 from nst.errors import VideoError
@@ -223,3 +224,13 @@ def test_too_long_a_video_is_refused(clip, tmp_path, monkeypatch):
     with pytest.raises(VideoError, match="long; the limit"):
         stylize_video(clip, tmp_path / "out.mp4", preset=3)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_huge_canvas_is_refused_before_a_frame_is_decoded(tmp_path):
+    """A few KB of GIF can declare an 8000x8000 canvas: 192 MB a frame once decoded."""
+    frames = [Image.new("P", (8000, 8000), i) for i in range(2)]
+    path = tmp_path / "canvas.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100)
+    assert path.stat().st_size < 100_000
+    with pytest.raises(VideoError, match=r"canvas\.gif: 8000x8000 frames \(64 megapixels\); the limit is 33"):
+        VideoReader(path)
