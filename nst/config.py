@@ -42,6 +42,9 @@ class Config(BaseSettings):
     service_upload_mb: int = Field(50, ge=1, le=4096, description="largest request body, MB")
     service_max_side: int = Field(4096, ge=64, le=6144, description="largest result side over HTTP, px")
     service_max_seconds: float = Field(300, gt=0, description="time budget of one HTTP stylization, s")
+    service_queue_megapixels: float = Field(
+        120, gt=0, description="most picture megapixels the service admits at once, running and waiting"
+    )
     service_client_seconds: float = Field(
         10, gt=0, le=300, description="longest a client may take to send its headers, or pause in its upload, s"
     )

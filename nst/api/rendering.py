@@ -16,7 +16,7 @@ from PIL import Image
 from nst.engines import describe, get_engine
 from nst.engines.builtin import BuiltinSpec
 from nst.engines.contract import PreparedStyle, Regions, Settings, check_prepared
-from nst.errors import OptionError
+from nst.errors import NSTError, OptionError
 from nst.io import images
 from nst.ops.color import keep_colors
 from nst.ops.masks import check_aspect, feathered, fitted, inside_outside, normalized
@@ -125,7 +125,8 @@ def render(
 def _admitted(runner, content, name, settings: Settings, mask, feather, styles, progress, cancel, on_queue):
     """Decode, prepare, paint: all inside one admitted slot."""
     token = as_cancel_token(cancel)
-    with inference_slots().hold(on_queue, token):
+    cost = admission_cost(content) * work_factor(settings.options)
+    with inference_slots().hold(on_queue, token, cost=cost):
         try:
             check_cancel(token)
             picture = images.fit(images.load_image(content, name=name), settings.size, upscale=settings.upscale)
@@ -139,6 +140,25 @@ def _admitted(runner, content, name, settings: Settings, mask, feather, styles, 
             return images.from_array(out)
         finally:
             release_memory()
+
+
+def admission_cost(content: images.ImageSource) -> float:
+    """What a picture costs to admit: its pixels, read from its header (0 when it has none; the
+    decode in the slot then says what is wrong)."""
+    try:
+        width, height = images.image_size(content)
+    except NSTError:
+        return 0.0
+    return float(width * height)
+
+
+def work_factor(options: Any) -> float:
+    """How many passes an engine's options ask for (an optimizer's iterations; 1 for one pass):
+    minutes of Gatys wait behind seconds of photos."""
+    if options is None or not dataclasses.is_dataclass(options):
+        return 1.0
+    passes = [getattr(options, f.name) for f in dataclasses.fields(options) if f.metadata.get("work")]
+    return float(max([1, *passes]))
 
 
 def load_mask(mask: images.ImageSource, picture: Image.Image, feather: float) -> np.ndarray:

@@ -10,6 +10,8 @@ stop waiting when they are cancelled (their client left).
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import os
 import threading
 import time
@@ -27,48 +29,75 @@ def default_slots() -> int:
 
 
 class InferenceSlots:
-    """``count`` slots; ``held_seconds`` is a running average of how long a slot is held (the
-    service time, without the wait for a slot; None until one is released): what a server tells
-    a client to wait."""
+    """``count`` slots, given to those waiting smallest ``cost`` first (then first come): a
+    phone photo is not kept behind a queue of 50-megapixel uploads. ``held_seconds`` is a
+    running average of how long a slot is held (the service time, without the wait for a slot;
+    None until one is released): what a server tells a client to wait."""
 
     def __init__(self, count: int):
         self.count = count
-        self._free = threading.BoundedSemaphore(count)
-        self._lock = threading.Lock()
-        self.waiting = 0
+        self._free = count
+        self._lock = threading.Condition()
+        self._line: list[tuple[float, int]] = []  # (cost, arrival) of those waiting, a heap
+        self._arrivals = itertools.count()
         self.held_seconds: float | None = None
 
-    def wait_estimate(self, ahead: int, unknown: float = 2.0) -> float:
-        """Seconds until a slot is free for one who comes after ``ahead`` others waiting
-        (``unknown``: the service time assumed before any was measured)."""
+    @property
+    def waiting(self) -> int:
         with self._lock:
-            held = self.held_seconds if self.held_seconds is not None else unknown
-        return held * (ahead + 1) / self.count
+            return len(self._line)
+
+    def wait_estimate(self, unknown: float = 2.0) -> float:
+        """About how long until a refused request would be let in: one measured service time
+        (``unknown`` before any was measured). A slot's holder is somewhere in its job, and the
+        line moves in whatever order costs say: benchmarks/RESULTS-hostile.md compares it with
+        the waits measured under attack."""
+        with self._lock:
+            return self.held_seconds if self.held_seconds is not None else unknown
 
     @contextlib.contextmanager
-    def hold(self, on_queue: Callable[[int], None] | None = None, cancel: CancelToken | None = None) -> Iterator[None]:
+    def hold(
+        self, on_queue: Callable[[int], None] | None = None, cancel: CancelToken | None = None, cost: float = 0.0
+    ) -> Iterator[None]:
         """Run the body in a slot; if none is free, call ``on_queue(people waiting)`` and wait,
-        until a slot frees or ``cancel`` is set (then :class:`~nst.runtime.progress.Cancelled`)."""
-        if not self._free.acquire(blocking=False):
-            with self._lock:
-                self.waiting += 1
-                position = self.waiting
-            try:
-                if on_queue is not None:
-                    on_queue(position)
-                while not self._free.acquire(timeout=POLL_SECONDS):
-                    check_cancel(cancel)
-            finally:
-                with self._lock:
-                    self.waiting -= 1
+        until a slot frees for this ``cost`` or ``cancel`` is set (then
+        :class:`~nst.runtime.progress.Cancelled`)."""
+        with self._lock:
+            ticket = (cost, next(self._arrivals))
+            queued = self._free == 0 or bool(self._line)
+            if not queued:
+                self._free -= 1
+            else:
+                heapq.heappush(self._line, ticket)
+                position = len(self._line)
+        if queued:
+            if on_queue is not None:
+                on_queue(position)
+            self._wait(ticket, cancel)
         start = time.perf_counter()
         try:
             yield
         finally:
-            self._free.release()
             held = time.perf_counter() - start
             with self._lock:
+                self._free += 1
                 self.held_seconds = held if self.held_seconds is None else 0.8 * self.held_seconds + 0.2 * held
+                self._lock.notify_all()
+
+    def _wait(self, ticket: tuple[float, int], cancel: CancelToken | None) -> None:
+        with self._lock:
+            try:
+                while not (self._free > 0 and self._line[0] == ticket):
+                    self._lock.wait(POLL_SECONDS)
+                    check_cancel(cancel)
+            except BaseException:
+                self._line.remove(ticket)
+                heapq.heapify(self._line)
+                self._lock.notify_all()
+                raise
+            heapq.heappop(self._line)
+            self._free -= 1
+            self._lock.notify_all()  # the next in line may take another free slot
 
 
 _slots: InferenceSlots | None = None

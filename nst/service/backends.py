@@ -36,7 +36,9 @@ class Backend(Protocol):
 class LocalBackend:
     """Jobs in worker threads of this process: at most the inference slots' count at once
     (``NST_MAX_CONCURRENT``, shared with everything else in the process), at most ``queue``
-    more waiting; beyond that :class:`Busy` at once, so nobody waits for a timeout."""
+    more waiting, and the pictures admitted at most ``NST_SERVICE_QUEUE_MEGAPIXELS`` in all
+    (a few huge uploads do not fill the line that phone photos wait in); beyond that
+    :class:`Busy` at once, so nobody waits for a timeout."""
 
     def __init__(self, queue: int = DEFAULT_QUEUE, seconds: float | None = None):
         from nst.config import config
@@ -45,8 +47,10 @@ class LocalBackend:
         self.slots = inference_slots()
         self.seconds = seconds or config().service_max_seconds
         self.capacity = self.slots.count + queue
+        self.pixels = config().service_queue_megapixels * 1e6
         self._lock = threading.Lock()
         self._admitted = 0
+        self._admitted_pixels = 0.0
 
     def queue_length(self) -> int:
         with self._lock:
@@ -55,25 +59,31 @@ class LocalBackend:
     async def unready(self) -> str | None:
         return None  # the models load in the job's own thread; this process paints while it runs
 
-    def retry_after(self, ahead: int) -> int:
-        """When the queue in front of a refused client will have moved up: the measured service
-        time (a slot's hold, without waiting) times the ``ahead`` jobs waiting, over the slots."""
-        return max(1, math.ceil(self.slots.wait_estimate(ahead)))
+    def retry_after(self) -> int:
+        """When a refused client's retry would likely be let in (the slots' measured service
+        time); a line served smallest first has no place in it to promise."""
+        return max(1, math.ceil(self.slots.wait_estimate()))
 
     async def stylize(self, job: Request, cancel: CancelToken) -> bytes:
         """The job rendered in a worker thread; if this call is cancelled (shutdown) the token
         is set and the call returns at once, the thread stopping at its next tile or iteration."""
         import anyio
 
+        from nst.api.rendering import admission_cost
+
+        cost = admission_cost(job.content)  # the header's pixels: nothing decoded
         with self._lock:
-            full = self._admitted >= self.capacity
+            full = self._admitted >= self.capacity or (
+                self._admitted > 0 and self._admitted_pixels + cost > self.pixels
+            )  # fmt: skip
             if not full:
                 self._admitted += 1
-            ahead = max(0, self._admitted - self.slots.count)
+                self._admitted_pixels += cost
         if full:
-            raise Busy(self.retry_after(ahead))
+            raise Busy(self.retry_after())
         try:
             return await anyio.to_thread.run_sync(render_job, job, cancel, self.seconds, abandon_on_cancel=True)
         finally:
             with self._lock:
                 self._admitted -= 1
+                self._admitted_pixels -= cost

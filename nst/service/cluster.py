@@ -28,10 +28,9 @@ class RayBackend:
     """Jobs sent to the ``Stylizer`` replicas of Serve application ``app_name`` through a
     deployment handle, looked up in the ingress replica on first use."""
 
-    def __init__(self, app_name: str, slots: int = 1, start_seconds: float = 30.0):
+    def __init__(self, app_name: str, start_seconds: float = 30.0):
         self.app_name = app_name
         self.handle: Any = None  # Ray Serve's handle, looked up on first use
-        self.slots = slots  # jobs that render at once over all replicas
         self.start_seconds = start_seconds  # about how long a lost replica takes to come back
         self._lock = threading.Lock()
         self._waiting = 0
@@ -39,10 +38,10 @@ class RayBackend:
         self._status: tuple[float, str | None] = (0.0, None)  # (when asked, why unready)
 
     def retry_after(self) -> int:
-        """The replicas' measured service time times the jobs waiting ahead, over the slots."""
+        """When a refused client's retry would likely be let in: the replicas' measured
+        service time, as in-process (nst.runtime.slots.InferenceSlots.wait_estimate)."""
         with self._lock:
-            ahead = max(0, self._waiting - self.slots)
-            return max(1, math.ceil(self._seconds * (ahead + 1) / self.slots))
+            return max(1, math.ceil(self._seconds))
 
     async def unready(self) -> str | None:
         """Why no stylizer replica can take a job (Serve's status, asked at most once a second)."""
@@ -167,13 +166,10 @@ def build(args: dict[str, Any] | None = None):
     slots, queue = int(args.get("slots", 1)), int(args.get("queue", 8))
     scaling: dict[str, Any]
     if args.get("autoscale"):
-        replicas, high = parse_autoscale(str(args["autoscale"]))  # Retry-After counts the fewest
-        scaling = {
-            "autoscaling_config": {"min_replicas": replicas, "max_replicas": high, "target_ongoing_requests": slots}
-        }
+        low, high = parse_autoscale(str(args["autoscale"]))
+        scaling = {"autoscaling_config": {"min_replicas": low, "max_replicas": high, "target_ongoing_requests": slots}}
     else:
-        replicas = int(args.get("replicas", 1))
-        scaling = {"num_replicas": replicas}
+        scaling = {"num_replicas": int(args.get("replicas", 1))}
     stylizer = serve.deployment(
         StylizerReplica,
         name="Stylizer",
@@ -184,7 +180,7 @@ def build(args: dict[str, Any] | None = None):
         health_check_timeout_s=60,
         **scaling,
     )
-    app = create_app(RayBackend(str(args.get("name", APP_NAME)), slots=max(1, replicas) * slots))
+    app = create_app(RayBackend(str(args.get("name", APP_NAME))))
 
     @serve.deployment(name="Ingress", ray_actor_options={"num_cpus": 0}, max_ongoing_requests=1000)
     @serve.ingress(app)

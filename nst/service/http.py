@@ -157,7 +157,7 @@ class Measure:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        start, status = time.perf_counter(), [500]
+        start, status, failed = time.perf_counter(), [0], False
 
         async def sending(message):
             if message["type"] == "http.response.start":
@@ -166,10 +166,15 @@ class Measure:
 
         try:
             await self.app(scope, receive, sending)
+        except Exception:
+            failed = True  # the server's error handler answers 500
+            raise
         finally:
             route = scope.get("route")  # the router sets it in this same scope
             name = route.path if route is not None else "other"
-            self.metrics.requests.labels(name, str(status[0])).inc()
+            # no answer and no error: the request was cancelled, its client gone (nginx's 499)
+            code = status[0] or (500 if failed else 499)
+            self.metrics.requests.labels(name, str(code)).inc()
             self.metrics.latency.labels(name).observe(time.perf_counter() - start)
 
 

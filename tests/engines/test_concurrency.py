@@ -55,6 +55,35 @@ def test_slots_bound_concurrency_and_report_the_queue():
     assert slots.waiting == 0
 
 
+def test_the_smallest_waiting_picture_goes_first_and_a_cancelled_one_leaves_the_line():
+    from nst.runtime.progress import Cancelled, CancelToken
+
+    slots, order, gone = InferenceSlots(1), [], CancelToken()
+
+    def job(cost, token=None):
+        try:
+            with slots.hold(cancel=token, cost=cost):
+                order.append(cost)
+        except Cancelled:
+            order.append(f"cancelled {cost}")
+
+    with slots.hold():  # every slot taken while they line up, in this order
+        threads = []
+        for cost, token in ((49e6, None), (0.8e6, None), (49e6, gone), (12e6, None)):
+            threads.append(threading.Thread(target=job, args=(cost, token)))
+            threads[-1].start()
+            while slots.waiting < len(threads):
+                time.sleep(0.01)
+        gone.cancel()
+        for _ in range(100):
+            if order:
+                break
+            time.sleep(0.05)
+    for thread in threads:
+        thread.join(10)
+    assert order == ["cancelled 49000000.0", 0.8e6, 12e6, 49e6] and slots.waiting == 0
+
+
 def test_stylize_reports_queueing(style_image):
     """Every slot busy, as if other users were being served: the next call is told it waits."""
     held = inference_slots()

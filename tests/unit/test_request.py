@@ -84,3 +84,13 @@ def test_the_environment_is_checked_in_one_place(monkeypatch):
     monkeypatch.setenv("NST_MAX_CONCURRENT", "3")
     monkeypatch.setenv("NST_SERVICE_MAX_SIDE", "2048")
     assert config().max_concurrent == 3 and config().service_max_side == 2048
+
+
+def test_the_readme_lists_every_setting_as_the_configuration_module_does():
+    from nst.config import described
+    from tests.helpers import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    rows = [f"| `{name}` | {default or '-'} | {meaning} |" for name, default, meaning in described()]
+    missing = [row for row in rows if row not in readme]
+    assert missing == [], missing
