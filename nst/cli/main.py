@@ -26,6 +26,7 @@ from nst.io import images
 from nst.io.files import check_writable
 from nst.request.model import Request
 from nst.request.rules import DEFAULT_FEATHER, DEFAULT_SIZE, MAX_SIZE, MAX_STROKE_SCALE, MIN_SIZE, MIN_STROKE_SCALE
+from nst.runtime.extras import require
 from nst.runtime.progress import Cancelled, CancelToken
 from nst.service.backends import DEFAULT_QUEUE
 from nst.video.temporal import BLEND
@@ -342,6 +343,7 @@ def run_stylize(args: argparse.Namespace) -> int:
 
 
 def run_video(args: argparse.Namespace) -> int:
+    require("video", "nst video")
     from nst.io.video import VideoReader
     from nst.video import stylize_video
     from nst.video.pipeline import check_output
@@ -382,6 +384,8 @@ def run_batch(args: argparse.Namespace) -> int:
         raise UsageError("--quality must be from 1 to 100")
     if args.actors < 1 or args.actor_cpus < 1:
         raise UsageError("--actors and --actor-cpus must be 1 or more")
+    if args.ray:
+        require("ray", "nst batch --ray")
     request = request_of(args, size=args.size)
     plan = plan_batch(args.input, args.output)
     start = time.perf_counter()
@@ -450,6 +454,9 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--replicas must be 1 or more, got {args.replicas}")
     if not args.replica_cpus > 0:
         raise UsageError(f"--replica-cpus must be more than 0, got {args.replica_cpus}")
+    require("serve", "nst serve")
+    if args.ray:
+        require("ray", "nst serve --ray")
     check_port(args.host, args.port)
     if args.ray:
         from nst.service.cluster import parse_autoscale, serve_on_ray

@@ -23,6 +23,7 @@ from nst.engines.contract import EngineBase, PreparedStyle, Settings, check_prep
 from nst.errors import EngineUnavailable
 from nst.nets.magenta import style_input
 from nst.ops.mix import fade
+from nst.runtime.extras import MissingExtra, require
 from nst.runtime.network import download_blocked
 from nst.runtime.progress import CancelToken, ProgressCallback, Reporter, check_cancel
 from nst.runtime.tf import import_tensorflow
@@ -77,13 +78,12 @@ class HubEngine(EngineBase):
     config_options = {"hub_handle": f"TF-Hub URL or local SavedModel folder (or set {HANDLE_ENV})"}
 
     def __init__(self, hub_handle: str | None = None) -> None:
+        require("hub", "engine magenta-hub")
         self.handle = resolve_handle(hub_handle)
         check_loadable(self.handle)
         self._tf = import_tensorflow()
-        try:
-            import tensorflow_hub as hub
-        except ImportError as exc:
-            raise EngineUnavailable(f"tensorflow_hub is not installed ({exc})") from None
+        import tensorflow_hub as hub
+
         try:
             self._model = hub.load(self.handle)
         except Exception as exc:  # network, format or signature problems: one line for the user
@@ -96,6 +96,10 @@ class HubEngine(EngineBase):
 
     @classmethod
     def unavailable_reason(cls, hub_handle: str | None = None, **_: Any) -> str | None:
+        try:
+            require("hub", "engine magenta-hub")
+        except MissingExtra as exc:
+            return str(exc)
         try:
             check_loadable(resolve_handle(hub_handle))
         except EngineUnavailable:
