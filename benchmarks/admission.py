@@ -32,6 +32,7 @@ from PIL import Image
 
 from benchmarks.quality import write_results
 from tests.helpers.app_server import free_port, serving
+from tests.helpers.sockets import descendants
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 300
@@ -48,19 +49,34 @@ def big_png(side: int = 7000) -> bytes:
 
 
 def rss_mb(pid: int) -> float:
-    text = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024
+    """Resident memory of ``pid`` and every process below it (a Ray server's workers), MB."""
+    total = 0
+    for member in descendants(pid):
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:  # gone meanwhile
+            continue
+    return total / 1024
 
 
 class Sampler(threading.Thread):
-    def __init__(self, pid: int):
+    """The peak of :func:`rss_mb` until ``stop`` is set, sampled every ``every`` seconds;
+    :meth:`tick` runs with each sample (a subclass watches more)."""
+
+    def __init__(self, pid: int, every: float = 0.02):
         super().__init__(daemon=True)
-        self.pid, self.peak, self.stop = pid, 0.0, threading.Event()
+        self.pid, self.every, self.peak, self.stop = pid, every, 0.0, threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
             self.peak = max(self.peak, rss_mb(self.pid))
-            time.sleep(0.02)
+            self.tick()
+            time.sleep(self.every)
+
+    def tick(self) -> None:
+        pass
 
 
 def cancelled_count(url: str) -> float:

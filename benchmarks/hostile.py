@@ -34,7 +34,7 @@ from pathlib import Path
 
 import requests
 
-from benchmarks.admission import big_png
+from benchmarks.admission import Sampler, big_png, rss_mb
 from benchmarks.quality import write_results
 from tests.helpers.app_server import free_port, running_app, serving
 from tests.helpers.sockets import descendants
@@ -45,18 +45,6 @@ HONEST, REQUESTS, RETRIES = 4, 3, 3
 SLOW_HEADERS, STALLED, HUGE, ABANDONED = 200, 10, 9, 2
 STALLED_BYTES = 45 * 1024 * 1024
 PHASE_SECONDS = 240  # the attack phase ends by then, whatever is left
-
-
-def tree_rss_mb(pid: int) -> float:
-    total = 0
-    for member in descendants(pid):
-        try:
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -70,26 +58,23 @@ def tree_cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-class Watch(threading.Thread):
-    """Samples the server tree's memory and the service's queue (``/healthz``) until stopped."""
+class Watch(Sampler):
+    """Samples the server tree's memory and, with a ``url``, the service's queue (``/healthz``)
+    until stopped."""
 
     def __init__(self, pid: int, url: str | None):
-        super().__init__(daemon=True)
-        self.pid, self.url, self.stop = pid, url, threading.Event()
-        self.peak, self.queue = 0.0, []  # (time, queue length)
+        super().__init__(pid, every=0.05)
+        self.url, self.queue, self.last = url, [], 0.0  # queue: (time, queue length)
 
-    def run(self) -> None:
-        last = 0.0
-        while not self.stop.is_set():
-            self.peak = max(self.peak, tree_rss_mb(self.pid))
-            if self.url is not None and time.monotonic() - last > 0.25:
-                last = time.monotonic()
-                try:
-                    answer = requests.get(self.url + "/healthz", timeout=5).json()
-                    self.queue.append((time.monotonic(), answer["queue"]))
-                except (requests.RequestException, ValueError, KeyError):
-                    pass
-            time.sleep(0.05)
+    def tick(self) -> None:
+        if self.url is None or time.monotonic() - self.last <= 0.25:
+            return
+        self.last = time.monotonic()
+        try:
+            answer = requests.get(self.url + "/healthz", timeout=5).json()
+            self.queue.append((time.monotonic(), answer["queue"]))
+        except (requests.RequestException, ValueError, KeyError):
+            pass
 
     def wait_after(self, moment: float, queue: int) -> float | None:
         """Seconds from ``moment`` until the queue was shorter than ``queue``."""
@@ -257,7 +242,7 @@ def attack(target: str) -> dict:
         for client in calm:
             client.join(TIMEOUT * 4)
         time.sleep(2)
-        idle = tree_rss_mb(server.pid)
+        idle = rss_mb(server.pid)
         watch = Watch(server.pid, url)
         watch.start()
         stop, results = threading.Event(), {k: Counter() for k in ("slow", "stalled", "huge", "gatys")}
@@ -322,7 +307,7 @@ def app_attack(sessions: int = 6) -> dict:
             page.locator("[data-testid='stFileUploader'] input[type='file']").first.wait_for(state="attached")
             pages.append(page)
         time.sleep(2)
-        idle = tree_rss_mb(server.pid)
+        idle = rss_mb(server.pid)
         watch = Watch(server.pid, None)
         watch.start()
         for page in pages:  # as close to at once as one driver gets

@@ -8,6 +8,7 @@ stylized is reported and skipped; the batch goes on.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,18 +42,16 @@ def distinct_targets(sources: list[Path], in_dir: Path, out_dir: Path) -> list[P
     """Each source's target, never two the same: where several map to one file (``x.bmp`` and
     ``x.png``, ``y.tif`` and ``y.tiff``), the one written in its own format keeps the name and
     the others get their extension in it (``x-bmp.png``), the same on every run."""
-    targets = [target_for(s, in_dir, out_dir) for s in sources]
-    claims: dict[Path, int] = {}
-    for target in targets:
-        claims[target.resolve()] = claims.get(target.resolve(), 0) + 1
+    targets = [target_for(s, in_dir, out_dir) for s in sources]  # all under out_dir: compared as they are
+    claims = Counter(targets)
     named, taken = [], set()
     for source, target in zip(sources, targets, strict=True):
-        if claims[target.resolve()] > 1 and source.suffix.lower() != target.suffix.lower():
+        if claims[target] > 1 and source.suffix.lower() != target.suffix.lower():
             target = target.with_name(f"{target.stem}-{source.suffix.lstrip('.').lower()}{target.suffix}")
         base, n = target, 2
-        while target.resolve() in taken:  # a file of that very name is in the folder too
+        while target in taken:  # a file of that very name is in the folder too
             target, n = base.with_name(f"{base.stem}-{n}{base.suffix}"), n + 1
-        taken.add(target.resolve())
+        taken.add(target)
         named.append(target)
     return named
 

@@ -79,10 +79,6 @@ def refusal(status: int, message: str, headers: dict[str, str] | None = None) ->
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-class Stalled(Exception):
-    """The client stopped sending its request body."""
-
-
 class UploadGuard:
     """ASGI middleware for what a client sends: the whole body is received here before the app
     parses it. A body over ``limit`` bytes is refused with 413, by its Content-Length or as soon
@@ -95,41 +91,37 @@ class UploadGuard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-
-        async def timed():
-            try:
-                return await asyncio.wait_for(receive(), self.idle)
-            except TimeoutError:
-                raise Stalled from None
-
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"").decode("latin-1")
-        too_large = refusal(413, f"upload too large: the limit is {self.limit // (1024 * 1024)} MB")
         if declared.isdigit() and int(declared) > self.limit:
-            return await too_large(scope, receive, send)
+            return await self._too_large()(scope, receive, send)
         with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
-            try:
-                if not await self._spool(timed, spool):
-                    return await too_large(scope, receive, send)
-            except Stalled:
-                stalled = refusal(408, f"the upload stalled: nothing arrived for {self.idle:g} s")
-                return await stalled(scope, receive, send)
+            refused = await self._spool(receive, spool)
+            if refused is not None:
+                return await refused(scope, receive, send)
             await self.app(scope, self._replay(spool, receive), send)
 
-    async def _spool(self, receive, spool) -> bool:
-        """Read a streamed body into ``spool``; False when it passes the limit."""
+    def _too_large(self) -> JSONResponse:
+        return refusal(413, f"upload too large: the limit is {self.limit // (1024 * 1024)} MB")
+
+    async def _spool(self, receive, spool) -> JSONResponse | None:
+        """Read the body into ``spool``; the refusal to send instead when it passes the limit
+        (413) or stalls (408), else None."""
         seen = 0
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.idle)
+            except TimeoutError:
+                return refusal(408, f"the upload stalled: nothing arrived for {self.idle:g} s")
             if message["type"] != "http.request":
-                return True  # the client left: the app sees it when it reads
+                return None  # the client left: the app sees it when it reads
             body = message.get("body", b"")
             seen += len(body)
             if seen > self.limit:
-                return False
+                return self._too_large()
             spool.write(body)
             if not message.get("more_body"):
-                return True
+                return None
 
     @staticmethod
     def _replay(spool, receive):
