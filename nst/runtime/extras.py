@@ -10,7 +10,7 @@ from nst.errors import EngineUnavailable
 # extra -> the modules it installs that our code imports (pyproject.toml lists the packages)
 EXTRAS = {
     "app": ("streamlit", "streamlit_drawable_canvas"),
-    "serve": ("fastapi", "uvicorn", "multipart", "prometheus_client"),
+    "serve": ("fastapi", "uvicorn", "httptools", "multipart", "prometheus_client"),
     "ray": ("ray",),
     "video": ("av", "cv2"),
     "live": ("streamlit_webrtc", "aiortc"),

@@ -41,6 +41,8 @@ def test_the_core_install_stylizes_a_photo_with_no_extra(without, tmp_path):
     [
         (["serve"], "fastapi",
          "nst serve needs the 'serve' extra (fastapi is not installed): pip install 'nst[serve]'"),
+        (["serve"], "httptools",  # uvicorn without its C parser: the header deadline needs it
+         "nst serve needs the 'serve' extra (httptools is not installed): pip install 'nst[serve]'"),
         (["serve", "--ray"], "ray",
          "nst serve --ray needs the 'ray' extra (ray is not installed): pip install 'nst[ray]'"),
         (["video", "{t}/clip.mp4", "-o", "{t}/out.mp4", "--preset", "3"], "av",
