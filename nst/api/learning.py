@@ -61,15 +61,18 @@ def learn_style(
     VGG-19 relu3_1 ``.npz`` for the losses (else VGG-19 or MobileNetV2, see
     :mod:`nst.training.own_style`). Cancelling keeps the best code so far; ``on_best`` is told
     each better style as it is found."""
+    from nst.runtime.tf import import_tensorflow
     from nst.styles.learned import check_name
     from nst.styles.library import StyleLibrary
-    from nst.training.own_style import LearnSettings
-    from nst.training.own_style import learn_style as learn
 
     check_name(name)
     library = StyleLibrary()
     if save and not replace:
         library.check_free(name)
+    import_tensorflow()  # quietly, before the training modules import it
+    from nst.training.own_style import LearnSettings
+    from nst.training.own_style import learn_style as learn
+
     defaults = LearnSettings()
     settings = LearnSettings(steps=steps or defaults.steps, size=size or defaults.size)
     art = images.load_image(painting, name=source_label(painting, "painting"))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from nst import api
@@ -45,6 +47,17 @@ def add_style_commands(commands, parser_class) -> None:
     remove.add_argument("name")
 
 
+@contextlib.contextmanager
+def replace_named() -> Iterator[None]:
+    """A name already in the library: the command line's way to replace it, in the same line."""
+    from nst.styles.library import StyleExists
+
+    try:
+        yield
+    except StyleExists as exc:
+        raise StyleExists(f"{exc}, or add --replace to replace it") from None
+
+
 def photo_files(folder: str) -> list[Path]:
     path = Path(folder)
     if not path.is_dir():
@@ -71,7 +84,8 @@ def run_style(args: argparse.Namespace, stop) -> int:
             print(f"no learned styles yet in {library.folder} (nst style learn PAINTING --name NAME --photos DIR)")
         return 0
     if args.action == "add":
-        style = api.add_style(Path(args.file).read_bytes(), source=Path(args.file).name, replace=args.replace)
+        with replace_named():
+            style = api.add_style(Path(args.file).read_bytes(), source=Path(args.file).name, replace=args.replace)
         print(f"added {style.name!r}; use it with --preset {style.name!r}")
         return 0
     if args.action == "remove":
@@ -86,10 +100,11 @@ def run_style(args: argparse.Namespace, stop) -> int:
     bar = ProgressBar(f"learning {args.name!r}")
     start = time.perf_counter()
     try:
-        style = api.learn_style(
-            args.painting, photos, name=args.name, video=args.video, steps=args.steps, size=args.size,
-            vgg=args.vgg, progress=bar, cancel=stop.token, save=args.output is None, replace=args.replace,
-        )  # fmt: skip
+        with replace_named():
+            style = api.learn_style(
+                args.painting, photos, name=args.name, video=args.video, steps=args.steps, size=args.size,
+                vgg=args.vgg, progress=bar, cancel=stop.token, save=args.output is None, replace=args.replace,
+            )  # fmt: skip
     finally:
         bar.close()
     if stop.token.cancelled:

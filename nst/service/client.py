@@ -15,6 +15,11 @@ from nst.io.images import encode, load_image
 from nst.request.model import Request
 
 TIMEOUT = 600  # s: a large Gatys picture takes minutes
+# the service's refusals as this package's errors: a bad picture, a bad setting, or not now/not here
+REFUSALS: dict[int, type[NSTError]] = {
+    400: ImageError, 413: ImageError, 422: OptionError, 429: EngineUnavailable, 501: EngineUnavailable,
+    503: EngineUnavailable,
+}  # fmt: skip
 
 
 def as_bytes(source: Any, name: str) -> bytes:
@@ -43,8 +48,7 @@ class RemoteService:
             message = answer.json()["error"]
         except (ValueError, KeyError, TypeError):
             message = f"the style server answered {answer.status_code}"
-        kind = {400: ImageError, 413: ImageError, 422: OptionError, 503: EngineUnavailable}.get(answer.status_code)
-        raise (kind or NSTError)(message)
+        raise REFUSALS.get(answer.status_code, NSTError)(message)
 
     def engines(self) -> dict[str, dict]:
         """The service's engines by name, with whether each can run there and why not."""

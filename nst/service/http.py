@@ -4,9 +4,10 @@
 settings; ``mask`` and ``feather`` for regional styles) answers the picture; ``GET /v1/engines``,
 ``/v1/presets`` (with thumbnails), ``/healthz`` and ``/metrics`` (Prometheus text). Every
 refusal is JSON ``{"error": "<one line>"}``: 400 a bad image, 413 an upload over the limit,
-422 a bad setting, 503 busy (with ``Retry-After``) or an engine this host cannot run; never a
-traceback. The app is built by :func:`create_app` around a backend (this process, or Ray Serve
-replicas), so the same routes serve both.
+422 a bad setting, 501 an engine this host cannot run, 503 busy (always with ``Retry-After``);
+never a traceback. A photo smaller than ``size`` keeps its size unless ``upscale``, and the
+answer's ``X-NST-Note`` header says so. The app is built by :func:`create_app` around a
+backend (this process, or Ray Serve replicas), so the same routes serve both.
 """
 
 from __future__ import annotations
@@ -189,6 +190,17 @@ def one_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+def size_note(job: StyleRequest) -> dict[str, str]:
+    """The ``X-NST-Note`` header when the photo kept its own size, smaller than the size asked."""
+    from nst.io.images import image_size
+
+    width, height = image_size(job.content)
+    if job.upscale or max(width, height) >= job.size:
+        return {}
+    note = f"the photo is {width}x{height}, smaller than size {job.size}; kept its size (upscale=true enlarges it)"
+    return {"X-NST-Note": note}
+
+
 def create_app(backend: Backend | None = None, *, max_upload: int | None = None) -> FastAPI:
     """The service around ``backend`` (default: this process, :class:`LocalBackend`)."""
     backend = backend or LocalBackend()
@@ -230,9 +242,9 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
         if isinstance(exc, ImageError):
             metrics.errors.labels("image").inc()
             return refusal(400, one_line(exc))
-        if isinstance(exc, EngineUnavailable):
+        if isinstance(exc, EngineUnavailable):  # not busy: asking again will not help
             metrics.errors.labels("unavailable").inc()
-            return refusal(503, one_line(exc))
+            return refusal(501, one_line(exc))
         metrics.errors.labels("option").inc()
         return refusal(422, one_line(exc))
 
@@ -300,7 +312,7 @@ def create_app(backend: Backend | None = None, *, max_upload: int | None = None)
             watcher.cancel()
             token.cancel()  # finished, failed or abandoned: nothing more runs for this request
             app.state.running.discard(token)
-        return Response(data, media_type=job.media_type)
+        return Response(data, media_type=job.media_type, headers=size_note(job))
 
     @app.get("/v1/engines")
     def engines() -> list[dict]:

@@ -80,13 +80,17 @@ class StyleLibrary:
     def check_free(self, name: str) -> None:
         """Refuse a name already taken (before minutes of learning, not after)."""
         if self.path(name).exists():
-            raise OptionError(f"a learned style named {name!r} exists; remove it or choose another name")
+            raise StyleExists(f"a learned style named {name!r} exists; choose another name")
 
     def remove(self, name: str) -> None:
         path = self.path(name)
         if not path.is_file():
             raise OptionError(f"no learned style named {name!r}")
         path.unlink()
+
+
+class StyleExists(OptionError):
+    """A learned style of that name is in the library; each front end says how to replace it."""
 
 
 def read_style_file(path: str | os.PathLike) -> LearnedStyle:

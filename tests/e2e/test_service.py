@@ -394,3 +394,21 @@ def test_a_stalled_upload_is_answered_408_and_dropped(strict_service, framing):
     status, _, rest = answer.partition(b"\r\n")
     assert status == b"HTTP/1.1 408 Request Timeout", answer[:200]
     assert rest.endswith(b'{"error":"the upload stalled: nothing arrived for 2 s"}')
+
+
+def test_an_engine_this_host_cannot_run_is_501_not_busy(service, photo, style):
+    files = [("content", ("p.png", photo)), ("style", ("s.png", style))]
+    answer = stylize(service, files, {"engine": "magenta-hub"})  # the tests run offline
+    assert answer.status_code == 501 and "retry-after" not in answer.headers
+    assert "internet" in answer.json()["error"]
+
+
+def test_a_photo_that_kept_its_size_says_so_in_a_header(service, photo):
+    files = [("content", ("p.png", photo))]
+    kept = stylize(service, files, {"preset": "3", "size": "1024"})
+    assert Image.open(io.BytesIO(kept.content)).size == (320, 240)
+    assert kept.headers["x-nst-note"] == (
+        "the photo is 320x240, smaller than size 1024; kept its size (upscale=true enlarges it)"
+    )
+    enlarged = stylize(service, files, {"preset": "3", "size": "640", "upscale": "true"})
+    assert Image.open(io.BytesIO(enlarged.content)).size == (640, 480) and "x-nst-note" not in enlarged.headers

@@ -83,6 +83,11 @@ def test_the_command_line_learns_lists_uses_and_removes_a_style(tmp_path):
     )  # fmt: skip
     assert learned.returncode == 0, learned.stderr
     assert "learned 'Cli Art'" in learned.stdout and "--preset 'Cli Art'" in learned.stdout
+    assert "I0000" not in learned.stderr and "absl" not in learned.stderr  # TensorFlow's start-up, silenced
+    again = run_cli("style", "learn", tmp_path / "art.png", "--name", "Cli Art", "--photos", photos)
+    assert again.returncode == 2 and again.stderr.strip().splitlines() == [
+        "nst: error: a learned style named 'Cli Art' exists; choose another name, or add --replace to replace it"
+    ]
     assert "Cli Art" in run_cli("style", "list").stdout
     out = tmp_path / "out.png"
     used = run_cli(photos / "p0.png", "--preset", "Cli Art", "--size", "128", "-o", out)
