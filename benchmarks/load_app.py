@@ -73,7 +73,7 @@ def main() -> None:
                 files = page.locator("[data-testid='stFileUploader'] input[type='file']")
                 files.nth(0).set_input_files(str(photo))
                 files.nth(1).set_input_files(str(painting))
-                page.get_by_text(f"photo{i}.jpg (220x").wait_for(timeout=120_000)
+                page.get_by_text(f"photo{i}.jpg (160x").wait_for(timeout=120_000)
                 pages.append(page)
             deadline = time.monotonic() + args.minutes * 60
             pending: dict[int, tuple[float, str | None]] = {}

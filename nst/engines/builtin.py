@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from nst.errors import OptionError
 from nst.request.rules import blend_total, non_negative
 
-BuiltinSpec = int | str | Mapping[int, float] | Sequence[int]
+
+class StyleCode(Protocol):
+    """A learned style held in memory (an app session's), chosen as itself rather than by name."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def code(self) -> np.ndarray: ...
+
+
+BuiltinSpec = int | str | Mapping[int, float] | Sequence[int] | StyleCode
 
 
 def _key(value, count: int, learned: Callable[[], Collection[str]] | None) -> int | str | Any:

@@ -240,8 +240,12 @@ class GatysEngine(EngineBase):
         should_stop = (lambda: cancel.cancelled) if cancel is not None else None
         original = from_array(content)
         done, image = 0, None
+        # an iteration costs about its stage's pixels: the bar and the time left follow that work
+        costs = np.array([b * s * s for s, b in zip(sides, budgets, strict=True)], np.float64)
+        begins = np.concatenate([[0.0], np.cumsum(costs)[:-1]]) / costs.sum()
+        shares = costs / costs.sum()
         with self._lock:  # one optimization per engine at a time; TF graphs are shared
-            for side, budget in zip(sides, budgets, strict=True):
+            for index, (side, budget) in enumerate(zip(sides, budgets, strict=True)):
                 scale = side / max(height, width)
                 size = (max(16, round(width * scale)), max(16, round(height * scale)))
                 target = (
@@ -258,9 +262,10 @@ class GatysEngine(EngineBase):
                 self._regions = None if masks is None else self._tf.constant(masks[None], self._tf.float32)
                 stage = f"{size[0]}x{size[1]}"
 
-                def report(iteration, losses, preview, stage=stage):
+                def report(iteration, losses, preview, stage=stage, first=done, index=index, budget=budget):
                     named = dict(zip(("content", "style", "tv"), losses, strict=True))
-                    reporter(iteration, stage=stage, preview=preview, losses=named)
+                    work = begins[index] + shares[index] * min(1.0, (iteration - first) / budget)
+                    reporter(iteration, stage=stage, preview=preview, losses=named, work=float(work))
 
                 run = self._lbfgs if options.optimizer == "lbfgs" else self._adam
                 image, done, stopped = run(

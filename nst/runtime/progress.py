@@ -60,7 +60,9 @@ def as_cancel_token(cancel: CancelToken | Callable[[], bool] | None) -> CancelTo
 class Progress:
     """One report: ``done`` of ``total`` units (tiles or iterations); ``preview`` (float HxWx3)
     now and then, ``losses`` where the engine optimizes. ``part`` (start, share): these units
-    are that share of a larger job begun ``seconds`` ago (see :func:`in_parts`)."""
+    are that share of a larger job begun ``seconds`` ago (see :func:`in_parts`). ``work``: the
+    share of the job's work done, where its units differ in cost (an optimizer's iterations on
+    a small picture, then on a large one), so the bar and the time left follow the work."""
 
     done: int
     total: int
@@ -70,6 +72,10 @@ class Progress:
     preview: np.ndarray | None = None
     losses: Mapping[str, float] = field(default_factory=dict)
     part: tuple[float, float] = (0.0, 1.0)
+    work: float | None = None
+    # (fraction, seconds) at the job's first report: the rate is measured from there, since the
+    # first unit also pays for one-time set-up (tracing a graph, warming caches)
+    since: tuple[float, float] | None = None
 
     @property
     def single(self) -> bool:
@@ -80,7 +86,8 @@ class Progress:
     def fraction(self) -> float:
         """Of the whole job."""
         start, share = self.part
-        return min(1.0, start + share * self.done / max(1, self.total))
+        done = self.work if self.work is not None else self.done / max(1, self.total)
+        return min(1.0, start + share * done)
 
     @property
     def seconds_left(self) -> float | None:
@@ -88,6 +95,11 @@ class Progress:
         fraction = self.fraction
         if self.done <= 0 or fraction <= 0:
             return None
+        if self.since is not None:
+            first, at = self.since
+            if fraction <= first:
+                return None  # one report so far: no rate yet
+            return max(0.0, self.seconds - at) * (1.0 - fraction) / (fraction - first)
         return self.seconds * (1.0 - fraction) / fraction
 
 
@@ -118,7 +130,17 @@ class Reporter:
     def __init__(self, callback: ProgressCallback | None, total: int, unit: str) -> None:
         self.callback, self.total, self.unit = callback, max(1, total), unit
         self.start = time.perf_counter()
+        self.first: tuple[float, float] | None = None
 
     def __call__(self, done: int, **details: Any) -> None:
+        if self.callback is None:
+            return
+        report = Progress(done, self.total, self.unit, time.perf_counter() - self.start, **details)
+        if self.first is None:
+            self.first = (report.fraction, report.seconds)
+        self.callback(dataclasses.replace(report, since=self.first))
+
+    def preparing(self, stage: str) -> None:
+        """Nothing done yet, and what is being set up (a first unit that comes late is not silent)."""
         if self.callback is not None:
-            self.callback(Progress(done, self.total, self.unit, time.perf_counter() - self.start, **details))
+            self.callback(Progress(0, self.total, self.unit, time.perf_counter() - self.start, stage=stage))

@@ -118,6 +118,8 @@ def learn_style(
     if not photos:
         raise OptionError("learning a style needs at least one photo to learn it on")
     started = time.perf_counter()
+    report = Reporter(progress, settings.steps, "step")
+    report.preparing("loading the network that judges the style")
     precision = default_precision()  # bfloat16 convolutions where the CPU has them: 1.5x faster steps
     net = loss_network(vgg, precision)
     weights = read_weights()
@@ -138,6 +140,7 @@ def learn_style(
         return style, content, style + settings.content_weight * content
 
     evaluate = tf.function(lambda code: losses(held_out, code))
+    report.preparing("choosing the built-in style to start from")
     code = tf.Variable(_initial_code(settings.init, codes, evaluate), dtype=tf.float32)
     optimizer = tf.keras.optimizers.Adam(
         tf.keras.optimizers.schedules.CosineDecay(settings.learning_rate, settings.steps, alpha=0.1)
@@ -164,7 +167,7 @@ def learn_style(
         return LearnedStyle(name, best, thumbnail, learned)
 
     batches = iter(augmented(arrays, settings.size, settings.batch, settings.seed))
-    report = Reporter(progress, settings.steps, "step")
+    report.preparing("the first step (it sets up the computation)")
     best, best_loss, curve = code.numpy(), float(evaluate(code)[2]), []
     curve.append((0, time.perf_counter() - started, *map(float, evaluate(code))))
     done = 0

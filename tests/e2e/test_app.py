@@ -27,12 +27,13 @@ def click(app: AppTest, label: str) -> None:
 def test_example_stylizes_in_one_click_then_stylize():
     app = fresh_app()
     click(app, "No pictures at hand? Try our example")
-    assert "result" not in app.session_state  # choosing pictures alone computes nothing
+    assert app.session_state["app"].result is None  # choosing pictures alone computes nothing
     app.slider(key="strength").set_value(60)
     app.select_slider(key="size").set_value(512)
     click(app, "Stylize")
     assert not app.error
-    png, size, seconds = app.session_state["result"][0]
+    result = app.session_state["app"].result
+    png, size, seconds = result.png, result.size, result.seconds
     assert size == (512, 341) and seconds > 0
     assert nst.load_image(png).size == (512, 341)
     assert any("512x341 px" in c.value for c in app.caption)
@@ -43,9 +44,9 @@ def test_result_is_reused_for_the_same_settings():
     click(app, "No pictures at hand? Try our example")
     app.select_slider(key="size").set_value(256)
     click(app, "Stylize")
-    png, _, seconds = app.session_state["result"][0]
+    png, seconds = app.session_state["app"].result.png, app.session_state["app"].result.seconds
     click(app, "Stylize")
-    again_png, _, again_seconds = app.session_state["result"][0]
+    again_png, again_seconds = app.session_state["app"].result.png, app.session_state["app"].result.seconds
     assert again_png == png
     assert again_seconds == seconds  # the recorded run time of the cached call, not a new measurement
 
@@ -77,16 +78,18 @@ def test_gallery_pick_then_stylize_with_preset():
     click(app, "No pictures at hand? Try our example")
     app.toggle(key="show_gallery").set_value(True).run()
     assert not app.exception
-    assert len([b for b in app.button if b.label.startswith("#")]) == 26
+    tiles = [b.label for b in app.button if b.label.lstrip("✓ ").startswith("#")]
+    assert len(tiles) == 26 and [t for t in tiles if t.startswith("✓")] == ["✓ #0 " + tiles[0].split(" ", 2)[2]]
     click(app, "#19 Night swirl")
     assert app.selectbox(key="engine").value == "preset"
     assert any("#19 Night swirl" in c.value for c in app.caption)
     app.select_slider(key="size").set_value(256)
     click(app, "Stylize")
-    png, size, _ = app.session_state["result"][0]
-    assert size == (256, 171)
-    reference = nst.stylize(nst.load_image(app.session_state["result"][1]), preset=19, size=256)
-    assert nst.load_image(png).tobytes() == reference.tobytes()
+    result = app.session_state["app"].result
+    assert result.size == (256, 171)
+    reference = nst.stylize(nst.load_image(result.photo.data), preset=19, size=256)
+    assert nst.load_image(result.png).tobytes() == reference.tobytes()
+    assert any(c.value.startswith("256x171 px") and "preset (#19 Night swirl)" in c.value for c in app.caption)
 
 
 def test_no_text_inputs_and_safe_server_settings():
@@ -118,14 +121,37 @@ def stylize_example(engine: str, **sliders: int) -> AppTest:
 def test_gatys_runs_with_progress_and_offline_note():
     app = stylize_example("gatys", iterations=50)
     assert any("MobileNetV2" in c.value for c in app.caption)  # offline here: the UI says which features
-    png, size, _ = app.session_state["result"][0]
-    assert size == (256, 171) and nst.load_image(png).size == (256, 171)
+    result = app.session_state["app"].result
+    assert result.size == (256, 171) and nst.load_image(result.png).size == (256, 171)
     assert not any(b.label.startswith("Cancel") for b in app.button)  # gone with the progress bar when done
 
 
 def test_adain_engine_gives_the_same_picture_as_the_api():
     app = stylize_example("adain", strength=70)
-    png, size, _ = app.session_state["result"][0]
+    result = app.session_state["app"].result
     expected = nst.stylize(example_photo(), example_painting(), engine="adain", strength=0.7, size=256)
-    assert size == expected.size
-    assert nst.load_image(png).tobytes() == expected.tobytes()
+    assert result.size == expected.size
+    assert nst.load_image(result.png).tobytes() == expected.tobytes()
+
+
+def test_with_a_built_in_style_the_warning_names_only_engines_offered_here():
+    app = fresh_app()
+    click(app, "No pictures at hand? Try our example")
+    app.selectbox(key="engine").set_value("preset").run()
+    warnings = [w.value for w in app.warning]
+    assert len(warnings) == 1 and "magenta-hub" not in warnings[0]  # offline here: not offered
+    assert all(name in warnings[0] for name in ("magenta", "adain", "gatys"))
+
+
+def test_each_task_is_a_page_of_its_own():
+    app = fresh_app()
+    assert [h.value for h in app.header] == ["Stylize a photo"]
+    for page, header in [("video.py", "Stylize a video"), ("styles.py", "Your styles")]:
+        app.switch_page(f"nst/app/pages/{page}").run()
+        assert not app.exception and [h.value for h in app.header] == [header]
+
+
+def test_the_camera_says_what_resolution_it_gives():
+    app = fresh_app()
+    app.toggle(key="use_camera").set_value(True).run()
+    assert any("640x480" in c.value and "upload it" in c.value for c in app.caption)

@@ -40,18 +40,25 @@ def files(tmp_path_factory):
     return folder
 
 
-def open_app(browser, url):
-    page = browser.new_page(viewport={"width": 1280, "height": 2000}, accept_downloads=True)
+def open_app(browser, url, viewport=(1280, 2000)):
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True)
     page.goto(url)
     ready(page)
     return page
 
 
 def ready(page) -> None:
-    """The whole page has rendered once (its last widget is there), so uploads land where meant."""
-    page.get_by_text("Neural style transfer").first.wait_for(timeout=60_000)
+    """The photo page has rendered once (its last widget is there), so uploads land where meant."""
+    page.get_by_text("Stylize a photo").first.wait_for(timeout=60_000)
     page.get_by_role("button", name="Stylize", exact=True).wait_for(timeout=60_000)
     wait_idle(page, 120_000)  # the first run is done
+
+
+def go_to(page, name: str, heading: str) -> None:
+    """Another page of the app, in the same session (the top bar's link)."""
+    page.get_by_role("link", name=name).first.click()
+    page.get_by_text(heading).first.wait_for(timeout=60_000)
+    wait_idle(page, 120_000)
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:
@@ -106,7 +113,7 @@ def test_upload_slide_stylize_download(server, browser, files, tmp_path):
     page = open_app(browser, server)
     upload(page, PHOTO, files / "beach.jpg")
     upload(page, STYLES, files / "painting.png")
-    page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
+    page.get_by_text("beach.jpg (160x120 shown)").wait_for(timeout=30_000)
     slider = page.get_by_role("slider", name="Style strength (%)")
     slider.focus()
     for _ in range(6):
@@ -125,22 +132,27 @@ def test_an_iphone_heic_photo_is_stylized(server, browser, files, tmp_path):
     page = open_app(browser, server)
     upload(page, PHOTO, heic)
     upload(page, STYLES, files / "painting.png")
-    page.get_by_text("beach.heic (220x165 shown)").wait_for(timeout=30_000)
+    page.get_by_text("beach.heic (160x120 shown)").wait_for(timeout=30_000)
     assert stylize_and_download(page, tmp_path).size == (400, 300)
     page.close()
 
 
-def test_a_painted_region_gets_the_style_and_the_rest_stays_the_photo(server, browser, files, tmp_path):
+def regions_canvas(page):
+    """Open the regions part and turn it on: the canvas, once visible."""
     from playwright.sync_api import expect
 
-    page = open_app(browser, server)
-    upload(page, PHOTO, files / "beach.jpg")
-    upload(page, STYLES, files / "painting.png")
     page.get_by_text("Regions: paint part of the photo").click()
     page.get_by_text("Style by region").click()
     canvas = page.locator(".st-key-region_canvas canvas").last
     expect(canvas).to_be_visible(timeout=30_000)
-    box = canvas.bounding_box()
+    return canvas
+
+
+def test_a_painted_region_gets_the_style_and_the_rest_stays_the_photo(server, browser, files, tmp_path):
+    page = open_app(browser, server)
+    upload(page, PHOTO, files / "beach.jpg")
+    upload(page, STYLES, files / "painting.png")
+    box = regions_canvas(page).bounding_box()
     for row in range(8):  # paint the left half of the photo
         y = box["y"] + box["height"] * (0.05 + row * 0.12)
         page.mouse.move(box["x"] + 5, y)
@@ -167,10 +179,12 @@ def test_corrupt_upload_shows_error_then_recovers(server, browser, files, tmp_pa
     upload(page, STYLES, files / "painting.png")
     page.get_by_text("broken.jpg: image data is truncated or corrupt").wait_for(timeout=30_000)
     assert page.get_by_text("Traceback").count() == 0
+    page.get_by_role("button", name="Stylize", exact=True).click()
+    page.get_by_text("broken.jpg cannot be used (see why under it); choose another photo.").wait_for(timeout=30_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "corrupt_upload.png"), full_page=True)
     upload(page, PHOTO, files / "beach.jpg")
-    page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
+    page.get_by_text("beach.jpg (160x120 shown)").wait_for(timeout=30_000)
     assert stylize_and_download(page, tmp_path).size == (400, 300)
     page.close()
 
@@ -217,8 +231,8 @@ def test_eight_concurrent_sessions_get_their_own_results(server, browser, tmp_pa
         ready(page)
         upload(page, PHOTO, content)
         upload(page, STYLES, style)
-        page.get_by_text(f"photo{i}.png (200x150 shown)").wait_for(timeout=30_000)
-        page.get_by_text(f"style{i}.png (").wait_for(timeout=30_000)
+        page.get_by_text(f"photo{i}.png (160x120 shown)").wait_for(timeout=30_000)
+        page.get_by_text(f"1. style{i}.png").wait_for(timeout=30_000)
         pages.append(page)
     for page in pages:  # all at once: the server serves eight sessions together
         page.get_by_role("button", name="Stylize", exact=True).click()
@@ -253,7 +267,7 @@ def test_uploads_leave_no_files_in_temp(server, browser, files, tmp_path):
     page = open_app(browser, server)
     upload(page, PHOTO, files / "beach.jpg")
     upload(page, STYLES, files / "painting.png")
-    page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
+    page.get_by_text("beach.jpg (160x120 shown)").wait_for(timeout=30_000)
     stylize_and_download(page, tmp_path)
     page.close()
     assert snapshot() - before == set()
@@ -263,7 +277,7 @@ def test_gatys_progress_and_cancel_keeps_best_so_far(server, browser, files, tmp
     page = open_app(browser, server)
     upload(page, PHOTO, files / "beach.jpg")
     upload(page, STYLES, files / "painting.png")
-    page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
+    page.get_by_text("beach.jpg (160x120 shown)").wait_for(timeout=30_000)
     page.get_by_test_id("stSelectbox").first.click()
     page.get_by_role("option", name="gatys", exact=True).click()
     iterations = page.get_by_role("slider", name="Iterations")
@@ -292,9 +306,8 @@ def test_video_upload_stylize_download(server, browser, files, tmp_path):
 
     from tests.helpers.clips import PAN, camera_clip, write_clip
 
-    page = open_app(browser, server)
-    page.get_by_role("radio", name="Video").click()
-    page.get_by_text("1. Your video").wait_for(timeout=30_000)
+    page = open_app(browser, server, viewport=(1366, 768))
+    go_to(page, "Video", "1. Your video")
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00\x00\x00\x18ftypmp42 and then nothing a player could use")
     upload(page, VIDEO, broken)
@@ -306,7 +319,7 @@ def test_video_upload_stylize_download(server, browser, files, tmp_path):
     page.get_by_text("walk.mp4: 192x112, 12 frames at 24 fps, with sound").wait_for(timeout=30_000)
     upload(page, STYLES, files / "painting.png")
     try:
-        page.get_by_text("painting.png (220x220 shown)").wait_for(timeout=30_000)
+        page.get_by_text("1. painting.png").wait_for(timeout=30_000)
     except Exception:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "video-failed.png"), full_page=True)
@@ -315,6 +328,9 @@ def test_video_upload_stylize_download(server, browser, files, tmp_path):
     button = page.get_by_role("button", name="Download MP4")
     button.wait_for(timeout=180_000)
     assert page.get_by_role("button", name="Cancel").count() == 0  # gone with the progress bar
+    from playwright.sync_api import expect
+
+    expect(button).to_be_in_viewport(timeout=10_000)  # the finished video is brought into view
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "video.png"), full_page=True)
     with page.expect_download() as info:
@@ -341,7 +357,7 @@ def test_small_photo_is_enlarged_on_request_with_a_progress_bar_and_both_downloa
     ready(page)
     upload(page, PHOTO, files / "beach.jpg")
     upload(page, STYLES, files / "painting.png")
-    page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
+    page.get_by_text("beach.jpg (160x120 shown)").wait_for(timeout=30_000)
     page.get_by_role("button", name="Stylize", exact=True).click()
     page.get_by_text("your photo is 400x300, so it kept its size").wait_for(timeout=120_000)
     assert download(page, "Download PNG", tmp_path / "kept.png").size == (400, 300)
@@ -360,6 +376,9 @@ def test_small_photo_is_enlarged_on_request_with_a_progress_bar_and_both_downloa
 
     # scrolled to the result, with its downloads, on a 1366x768 screen
     expect(page.get_by_role("button", name="Download JPEG")).to_be_in_viewport(timeout=10_000)
+    heading = page.locator(".st-key-result h3").first.bounding_box()
+    bar = page.get_by_test_id("stHeader").bounding_box()
+    assert heading["y"] >= bar["y"] + bar["height"]  # not hidden under the top bar
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "enlarged_1366x768.png"))
     assert download(page, "Download PNG", tmp_path / "big.png").size == (3072, 2304)
@@ -388,12 +407,17 @@ def test_phone_width_short_engine_names_and_a_view_switch(server, browser, files
     page.keyboard.press("Escape")
     upload(page, PHOTO, files / "beach.jpg")
     upload(page, STYLES, files / "painting.png")
-    page.get_by_text("beach.jpg (220x165 shown)").wait_for(timeout=30_000)
+    page.get_by_text("beach.jpg (160x120 shown)").wait_for(timeout=30_000)
     page.get_by_role("button", name="Stylize", exact=True).click()
     page.get_by_role("button", name="Download PNG").wait_for(timeout=120_000)
+    wait_idle(page, 60_000)
     assert page.get_by_role("button", name="Download JPEG").count() == 1
-    page.get_by_role("radio", name="Result", exact=True).click()
     from playwright.sync_api import expect
+
+    # on a phone the result comes first, above the user's own photo, and is in view
+    expect(page.locator(".st-key-result [data-testid='stImage']").first).to_be_in_viewport(timeout=10_000)
+    result_top = page.locator(".st-key-result").bounding_box()["y"]
+    assert result_top < page.get_by_text("beach.jpg (160x120 shown)").bounding_box()["y"]
 
     pictures = page.locator(".st-key-result [data-testid='stImage']")
     expect(pictures).to_have_count(1, timeout=30_000)  # one picture at a time: compared in place, no scrolling
@@ -431,18 +455,24 @@ def test_the_app_can_leave_inference_to_a_style_server(browser, files, tmp_path)
         assert result.size == (400, 300)
         metrics = requests.get(service + "/metrics", timeout=30).text
         assert 'nst_requests_total{route="/v1/stylize",status="200"} 1.0' in metrics
-        page.get_by_text("Video").first.click()
-        page.get_by_text("this app sends photos to a style server").wait_for(timeout=30_000)
+        go_to(page, "Video", "this app sends photos to a style server")
         page.close()
 
 
-def test_learn_a_style_cancel_keeps_the_best_it_paints_and_its_file_loads_again(server, browser, files, tmp_path):
+def start_learning(browser, server, files, name: str):
+    """The styles page, a painting and a photo, learning started: the page."""
     page = open_app(browser, server)
-    upload(page, PHOTO, files / "beach.jpg")
-    upload(page, STYLES, files / "painting.png")
-    page.get_by_text("Make a fast style from this painting").click()
-    page.get_by_role("textbox", name="Name").fill("Beach Paint")
+    go_to(page, "Your styles", "The painting")
+    upload(page, "learn_painting", files / "painting.png")
+    upload(page, "learn_photos", files / "beach.jpg")
+    page.get_by_role("textbox", name="Name").fill(name)
     page.get_by_role("button", name="Learn a style from painting.png").click()
+    page.get_by_text("Preparing:").first.wait_for(timeout=15_000)  # at once, not after a silent minute
+    return page
+
+
+def test_learn_a_style_cancel_keeps_the_best_it_paints_and_its_file_loads_again(server, browser, files, tmp_path):
+    page = start_learning(browser, server, files, "Beach Paint")
     page.get_by_text("Learning: step").first.wait_for(timeout=120_000)  # the progress bar, with time left
     page.get_by_text("Your photo, so far").wait_for(timeout=240_000)  # the preview at the first evaluation
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -460,16 +490,92 @@ def test_learn_a_style_cancel_keeps_the_best_it_paints_and_its_file_loads_again(
     learned = LearnedStyle.from_bytes(style_file.read_bytes())
     assert learned.name == "Beach Paint" and learned.settings["steps_done"] >= learned.settings["eval_every"]
 
-    page.get_by_text("Show the 26 built-in styles").click()
+    go_to(page, "Photo", "Stylize a photo")
+    upload(page, PHOTO, files / "beach.jpg")
+    page.get_by_text("Show the built-in styles").click()
     page.get_by_role("button", name="✓ Beach Paint (yours)").wait_for(timeout=120_000)  # chosen, in the gallery
     result = np.asarray(stylize_and_download(page, tmp_path).convert("RGB"), np.float32)
     photo = np.asarray(Image.open(files / "beach.jpg").convert("RGB"), np.float32)
     assert np.abs(result - photo).mean() > 20  # painted with the learned style
+    page.get_by_text("(Beach Paint (yours))").first.wait_for(timeout=10_000)  # the caption names the style
     page.screenshot(path=str(SHOTS / "learned_in_gallery.png"), full_page=True)
     page.close()
 
     fresh = open_app(browser, server)  # another visit: the style comes back from its file
-    fresh.get_by_text("Make a fast style from this painting").click()
+    go_to(fresh, "Your styles", "Add a style file")
     upload(fresh, "style_file", style_file)
     fresh.get_by_text("Beach Paint: added from your file").wait_for(timeout=60_000)
     fresh.close()
+
+
+def test_cancel_before_the_first_step_says_nothing_was_kept(server, browser, files):
+    page = start_learning(browser, server, files, "Too Soon")
+    page.get_by_role("button", name="Cancel (keep the best so far)").click()
+    page.get_by_text("Cancelled before a style was ready; nothing was kept.").wait_for(timeout=120_000)
+    wait_idle(page, 60_000)
+    assert page.get_by_role("button", name="Download Too Soon.nststyle").count() == 0
+    page.close()
+
+
+def test_phone_gallery_keeps_its_rows_and_sharp_small_tiles(server, browser):
+    page = open_app(browser, server, viewport=(390, 844))
+    page.get_by_text("Show the built-in styles").click()
+    first = page.get_by_role("button", name="#1 ", exact=False).first
+    first.wait_for(timeout=180_000)
+    wait_idle(page, 60_000)
+    boxes = [page.locator(f".st-key-builtin_style_{i}").bounding_box() for i in range(6)]
+    assert boxes[0]["y"] == boxes[1]["y"] == boxes[2]["y"] == boxes[3]["y"]  # #0 to #3 in one row
+    assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"] < boxes[3]["x"]
+    assert boxes[4]["y"] > boxes[0]["y"] and abs(boxes[4]["x"] - boxes[0]["x"]) < 2  # #4 starts the next row
+    sizes = page.locator(".st-key-gallery img").evaluate_all(
+        "imgs => imgs.map(i => [i.getBoundingClientRect().width, i.naturalWidth])"
+    )
+    assert len(sizes) == 26 and all(shown <= natural for shown, natural in sizes)  # shrunk, never enlarged
+    assert page.locator(".st-key-gallery").bounding_box()["height"] < 2000
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "phone_gallery.png"))
+    page.close()
+
+
+def test_phone_regions_canvas_fits_its_column(server, browser, files):
+    page = open_app(browser, server, viewport=(390, 844))
+    upload(page, PHOTO, files / "beach.jpg")
+    box = regions_canvas(page).bounding_box()
+    details = page.locator("[data-testid='stExpander']").filter(has_text="Regions").bounding_box()
+    assert box["x"] >= details["x"] and box["x"] + box["width"] <= details["x"] + details["width"]
+    page.close()
+
+
+def test_blend_sliders_tell_same_named_styles_apart_and_styles_stay_compact(server, browser, files, tmp_path):
+    for i in range(4):
+        (tmp_path / f"{i}").mkdir()
+        painting(i).save(tmp_path / f"{i}" / "Starry.jpg")
+    page = open_app(browser, server)
+    upload(page, PHOTO, files / "beach.jpg")
+    page.locator(f".st-key-{STYLES} input[type='file']").set_input_files(
+        [str(tmp_path / f"{i}" / "Starry.jpg") for i in range(4)]
+    )
+    page.wait_for_timeout(500)
+    wait_idle(page, 120_000)
+    labels = [f"{i}. Starry.jpg" for i in range(1, 5)]
+    for label in labels:
+        assert page.get_by_role("slider", name=label).count() == 1
+    style = page.get_by_text("2. Style", exact=True).bounding_box()
+    settings = page.get_by_text("3. Settings", exact=True).bounding_box()
+    assert settings["y"] - style["y"] < 700  # four styles in one row of small thumbnails (gallery toggle between)
+    page.close()
+
+
+def test_a_rejected_photo_is_named_when_stylize_is_pressed(server, browser, files, tmp_path):
+    huge = tmp_path / "huge.png"
+    Image.new("RGB", (8000, 8000), (40, 90, 160)).save(huge)  # 64 megapixels in a small file
+    page = open_app(browser, server)
+    upload(page, PHOTO, huge)
+    upload(page, STYLES, files / "painting.png")
+    page.get_by_text("huge.png: image is 8000x8000 (64 megapixels); the limit is 50 megapixels").wait_for(
+        timeout=30_000
+    )
+    page.get_by_role("button", name="Stylize", exact=True).click()
+    page.get_by_text("huge.png cannot be used (see why under it); choose another photo.").wait_for(timeout=30_000)
+    assert page.get_by_text("Add a photo").count() == 0
+    page.close()

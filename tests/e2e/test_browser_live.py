@@ -65,9 +65,10 @@ def test_live_camera_is_painted_and_stops_cleanly(server, browser):
 
     page = browser.new_page(viewport={"width": 1280, "height": 1300})
     page.goto(server)
-    page.get_by_text("Neural style transfer").first.wait_for(timeout=60_000)
+    page.get_by_text("Stylize a photo").first.wait_for(timeout=60_000)
     settled(page)
-    page.get_by_role("radio", name="Live").click()
+    page.get_by_role("link", name="Live camera").first.click()
+    page.get_by_text("3. Camera").first.wait_for(timeout=120_000)
     settled(page)  # the model and the style are ready before Start (loaded once per process)
     raw = page.evaluate(RAW_CAMERA)
     assert raw is not None and max(raw) > 30, raw  # the fake camera gives frames

@@ -85,6 +85,23 @@ def test_noise_init_and_strength_zero(gatys):
     assert noisy.size == (96, 64)
 
 
+def test_the_bar_follows_the_work_of_each_stage_not_its_iterations(gatys):
+    """Coarse to fine: 150 cheap iterations at 256 px, then 50 at 512 px cost twice as much, so
+    the bar (and the time left) is not three quarters done when the cheap ones are."""
+    reports = []
+    nst.stylize(
+        landscape(512, 384), painting(3), engine="gatys", size=512, progress=reports.append,
+        options=GatysOptions(iterations=200, preview_every=50),
+    )  # fmt: skip
+    stages = [r.stage for r in reports]
+    assert stages[0] == "256x192" and stages[-1] == "512x384"
+    coarse_end = max(r.fraction for r in reports if r.stage == "256x192")
+    assert reports[[r.stage for r in reports].index("256x192")].done >= 1
+    assert abs(coarse_end - 150 * 256**2 / (150 * 256**2 + 50 * 512**2)) < 0.01  # 3/7 of the work, not 3/4
+    assert reports[-1].fraction == 1.0
+    assert all(b.fraction >= a.fraction for a, b in zip(reports, reports[1:], strict=False))
+
+
 def test_coarse_to_fine_plan():
     assert stage_sides(400, True) == [400]
     assert stage_sides(512, True) == [256, 512]

@@ -18,7 +18,7 @@ from nst.engines.contract import PreparedStyle, Settings, options_from
 from nst.engines.gatys import GatysOptions
 from nst.ops.padding import mirror_pad
 from nst.runtime.cache import LRUCache
-from nst.runtime.progress import CancelToken, Progress, as_cancel_token
+from nst.runtime.progress import CancelToken, Progress, Reporter, as_cancel_token
 
 
 def test_a_prepared_style_is_immutable_hashable_and_round_trips_as_bytes():
@@ -115,6 +115,19 @@ def test_progress_knows_its_fraction_and_time_left():
     report = Progress(done=3, total=12, unit="tile", seconds=6.0)
     assert report.fraction == 0.25 and report.seconds_left == 18.0
     assert Progress(0, 5, "iteration", 1.0).seconds_left is None
+
+
+def test_time_left_is_measured_after_the_first_unit_which_pays_for_set_up():
+    # the first of 10 steps took 20 s (tracing), the next two 1 s each: 7 steps at 1 s to go
+    assert Progress(done=3, total=10, unit="step", seconds=22.0, since=(0.1, 20.0)).seconds_left == pytest.approx(7.0)
+    assert Progress(done=1, total=10, unit="step", seconds=20.0, since=(0.1, 20.0)).seconds_left is None
+    reports: list = []
+    reporter = Reporter(reports.append, 4, "tile")
+    reporter.preparing("loading")
+    reporter(1)
+    reporter(2)
+    assert [(r.done, r.stage) for r in reports] == [(0, "loading"), (1, ""), (2, "")]
+    assert reports[2].since == (0.25, reports[1].seconds)
 
 
 def test_a_cancel_token_from_another_thread_and_a_polled_function():
