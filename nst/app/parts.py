@@ -292,12 +292,18 @@ def unexpected_error() -> None:
 
 
 def scroll_into_view(key: str) -> None:
-    """Scroll the page so the container with ``key`` is in view; again after 0.4 and 1.2 s, since
-    the progress bar going and the pictures loading move it. Each call's script is new (a
-    nonce), or the browser would keep the last run's element and not run it again."""
-    go = f"document.querySelector('.st-key-{key}')?.scrollIntoView({{block: 'start'}})"
+    """Scroll the page so the container with ``key`` is in view: now, as each of its pictures
+    loads, and after 0.4 and 1.2 s, since the progress bar going and the pictures loading move
+    it. Each call's script is new (a nonce), or the browser would keep the last run's element
+    and not run it again."""
+    target = f"document.querySelector('.st-key-{key}')"
+    go = f"{target}?.scrollIntoView({{block: 'start'}})"
+    on_load = (
+        f"{target}?.querySelectorAll('img').forEach((i) => i.addEventListener('load', () => {go}, {{once: true}}))"
+    )
     st.html(
-        f"<script>/* {uuid.uuid4().hex} */ {go}; setTimeout(() => {go}, 400); setTimeout(() => {go}, 1200);</script>",
+        f"<script>/* {uuid.uuid4().hex} */ {go}; {on_load}; setTimeout(() => {go}, 400); "
+        f"setTimeout(() => {{ {go}; {on_load}; }}, 1200);</script>",
         unsafe_allow_javascript=True,
     )
 

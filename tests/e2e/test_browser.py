@@ -376,9 +376,10 @@ def test_small_photo_is_enlarged_on_request_with_a_progress_bar_and_both_downloa
 
     # scrolled to the result, with its downloads, on a 1366x768 screen
     expect(page.get_by_role("button", name="Download JPEG")).to_be_in_viewport(timeout=10_000)
-    heading = page.locator(".st-key-result h3").first.bounding_box()
     bar = page.get_by_test_id("stHeader").bounding_box()
-    assert heading["y"] >= bar["y"] + bar["height"]  # not hidden under the top bar
+    below_bar = """([bottom]) => { const h = document.querySelector('.st-key-result h3').getBoundingClientRect();
+        return h.top >= bottom && h.bottom <= window.innerHeight; }"""
+    page.wait_for_function(below_bar, arg=[bar["y"] + bar["height"]], timeout=5_000)  # not under the top bar
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "enlarged_1366x768.png"))
     assert download(page, "Download PNG", tmp_path / "big.png").size == (3072, 2304)
