@@ -109,6 +109,8 @@ def run_style(args: argparse.Namespace, stop) -> int:
         bar.close()
     if stop.token.cancelled:
         print("nst: stopped early (Ctrl-C); kept the best style so far", file=sys.stderr)
+    if style.settings.get("warning"):
+        print(f"nst: warning: {style.settings['warning']}", file=sys.stderr)
     if args.output:
         write_atomic(args.output, style.to_bytes())
         where = args.output

@@ -100,3 +100,17 @@ def apply_color_transform(pixels, transform):
 
     matrix, shift = transform  # as a 1x1 convolution: 2.4x faster than einsum at 1 MP
     return ops.clip(ops.conv(ops.cast(pixels, "float32"), matrix[None, None], padding="valid") + shift, 0.0, 1.0)
+
+
+DARK_LUMA = 0.35  # the photo is dark here
+PALE_LUMA = 0.7  # ...and the picture near white or light grey here
+PALE_CHROMA = 0.15
+
+
+def pale_share(photo: np.ndarray, painted: np.ndarray) -> float:
+    """Share of the picture that is dark in the photo but painted near white or grey: the pale
+    patches of a style that has lost the photo. Both float ...xHxWx3 in [0, 1], same shape."""
+    dark = rgb_to_ycbcr(photo)[..., 0] < DARK_LUMA
+    light = rgb_to_ycbcr(painted)[..., 0] > PALE_LUMA
+    grey = painted.max(axis=-1) - painted.min(axis=-1) < PALE_CHROMA
+    return float(np.mean(dark & light & grey))

@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from nst.errors import OptionError
+from nst.ops.color import pale_share
 from nst.runtime.progress import CancelToken, ProgressCallback, Reporter
 
 INITS = ("nearest", "mean", "zeros")
@@ -38,6 +39,7 @@ class LearnSettings:
     init: str = "nearest"  # the built-in style whose pictures are nearest the painting's statistics
     seed: int = 0
     eval_every: int = 25
+    patience: int = 2  # evaluations without a better held-out loss before learning stops
 
     def __post_init__(self) -> None:
         if not 1 <= self.steps <= 100_000:
@@ -48,6 +50,21 @@ class LearnSettings:
             raise OptionError(f"batch must be from 1 to 32, got {self.batch}")
         if self.init not in INITS:
             raise OptionError(f"init must be one of {', '.join(INITS)}, got {self.init!r}")
+        if self.patience < 1:
+            raise OptionError(f"patience must be at least 1, got {self.patience}")
+
+
+PALE_LIMIT = 0.05  # of the picture: pale patches a user sees (magenta leaves about 2 %)
+
+
+def lost_photo_warning(name: str, share: float) -> str | None:
+    """One line when the learned style paints the photo's dark parts pale (None when it does not)."""
+    if share <= PALE_LIMIT:
+        return None
+    return (
+        f"the style {name!r} paints {share:.0%} of the picture pale where the photo is dark: it loses the "
+        "photo; try other photos to learn on, or another painting"
+    )
 
 
 @dataclass
@@ -155,7 +172,7 @@ def learn_style(
 
     thumbnail = thumbnail_of(painting)
 
-    def finished(done: int) -> LearnedStyle:
+    def finished(done: int, checked: bool = False) -> LearnedStyle:
         learned = {
             **asdict(settings),
             "loss_network": net.name,
@@ -164,13 +181,20 @@ def learn_style(
             "held_out_loss": best_loss,
             "curve": [[round(v, 4) for v in row] for row in curve],
         }
+        if checked:  # the best code on the held-out crops: does it keep the photo?
+            painted = np.asarray(model([held_out, tf.tile(best[None], (held_out.shape[0], 1))], training=False))
+            share = pale_share(held_out.numpy(), np.clip(painted, 0.0, 1.0))
+            learned["pale_share"] = round(share, 4)
+            warning = lost_photo_warning(name, share)
+            if warning:
+                learned["warning"] = warning
         return LearnedStyle(name, best, thumbnail, learned)
 
     batches = iter(augmented(arrays, settings.size, settings.batch, settings.seed))
     report.preparing("the first step (it sets up the computation)")
     best, best_loss, curve = code.numpy(), float(evaluate(code)[2]), []
     curve.append((0, time.perf_counter() - started, *map(float, evaluate(code))))
-    done = 0
+    done, stale = 0, 0
     for done in range(1, settings.steps + 1):
         if cancel is not None and cancel.cancelled:
             done -= 1
@@ -180,6 +204,7 @@ def learn_style(
         if done % settings.eval_every == 0 or done == settings.steps:
             s, c, total = map(float, evaluate(code))
             curve.append((done, time.perf_counter() - started, s, c, total))
+            stale = stale + 1 if total >= best_loss else 0
             if total < best_loss:
                 best, best_loss = code.numpy(), total
                 if on_best is not None:
@@ -187,7 +212,9 @@ def learn_style(
             if preview is not None:
                 details["preview"] = _painted(model, preview, best)
         report(done, **details)
-    return finished(done)
+        if stale >= settings.patience:  # the held-out loss stopped improving: the best is behind us
+            break
+    return finished(done, checked=True)
 
 
 def as_float(features) -> list:

@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 import nst
 from nst.api import VIDEO_FRAMES, learning_photos
+from nst.ops.color import pale_share
 from nst.runtime.progress import CancelToken
 from nst.styles.learned import LearnedStyle
 from nst.styles.library import StyleLibrary
-from nst.training.own_style import LearnSettings, learn_style
+from nst.training.own_style import LearnSettings, learn_style, lost_photo_warning
 from tests.helpers.cli import run_cli
 from tests.helpers.pictures import landscape, painting, png_bytes
 
@@ -113,3 +116,24 @@ def test_a_clip_gives_frames_spread_over_it_to_learn_on(tmp_path):
 def test_a_missing_painting_is_named_in_one_line(tmp_path):
     with pytest.raises(nst.ImageError, match="painting nope.jpg: file not found"):
         nst.learn_style(tmp_path / "nope.jpg", [landscape()], name="Never")
+
+
+def test_learning_stops_where_the_held_out_loss_stops_improving(photos):
+    frozen = dataclasses.replace(QUICK, steps=60, eval_every=5, learning_rate=0.0, patience=2)
+    style = learn_style(painting(4), photos, name="Frozen", settings=frozen)
+    assert style.settings["steps_done"] == 10  # no better loss at steps 5 and 10: no 50 steps more
+    assert 0.0 <= style.settings["pale_share"] <= 0.05 and "warning" not in style.settings
+
+
+def test_pale_patches_where_the_photo_is_dark_are_measured_and_warned_of():
+    photo = np.zeros((2, 10, 10, 3), np.float32)
+    photo[:, :, 5:] = 0.9  # dark left half, light right half
+    kept = photo.copy()
+    pale = photo.copy()
+    pale[:, :4, :5] = 0.85  # 20 of the 100 pixels: dark in the photo, light grey here
+    assert pale_share(photo, kept) == 0.0 and pale_share(photo, pale) == pytest.approx(0.2)
+    tinted = pale.copy()
+    tinted[..., 0] = 0.2  # light but coloured: not grey
+    assert pale_share(photo, tinted) == 0.0
+    assert lost_photo_warning("Sketch", 0.02) is None
+    assert lost_photo_warning("Sketch", 0.2).startswith("the style 'Sketch' paints 20% of the picture pale")

@@ -59,6 +59,8 @@ def learn(painting: Picture, photos: list[Picture], name: str, steps: int) -> No
         )  # fmt: skip
         state.learn_partial = None
         keep(style, f"learned in {style.settings['seconds'] / 60:.1f} min")
+        if style.settings.get("warning"):
+            st.warning(style.settings["warning"].capitalize() + ".")
     except nst.NSTError as exc:
         st.error(str(exc))
     except Exception:
