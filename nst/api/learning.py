@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from nst.api.rendering import source_label
@@ -83,9 +84,57 @@ def learn_style(
             art, pictures, name=name, settings=settings, vgg=None if vgg is None else Path(vgg), preview=shown,
             progress=progress, cancel=as_cancel_token(cancel), on_best=on_best,
         )  # fmt: skip
+    check_keeps_photo(style, art, pictures)
     if save:
         library.add(style, replace=replace)
     return style
+
+
+PALE_LIMIT = 0.05  # of the picture: pale patches a user sees at once
+CHECK_PHOTOS, CHECK_SIDE = 4, 256
+
+
+def lost_photo_warning(name: str, share: float, reference: float | None) -> str | None:
+    """One line when the learned style paints the photo's dark parts pale: over 5 % of the
+    picture and over twice what magenta paints there with the same painting (a pale painting
+    paints them pale in every engine); None when it keeps the photo."""
+    if share <= PALE_LIMIT or (reference is not None and share <= 2 * reference):
+        return None
+    against = f" (magenta: {reference:.0%})" if reference is not None else ""
+    return (
+        f"the style {name!r} paints {share:.0%} of the picture pale where the photo is dark{against}: it loses "
+        "the photo; try other photos to learn on, or another painting"
+    )
+
+
+def check_keeps_photo(style: Any, painting: Image.Image, photos: Sequence[Image.Image]) -> None:
+    """Paint a few of the photos with the learned style and with magenta, measure the pale
+    patches of each (:func:`~nst.ops.color.pale_share`) into ``style.settings``, and a warning
+    there when the learned style loses the photo."""
+    from nst.api.rendering import stylize
+    from nst.errors import NSTError
+    from nst.ops.color import pale_share
+
+    samples = [images.fit(p.convert("RGB"), CHECK_SIDE) for p in photos[:CHECK_PHOTOS]]
+
+    def share(**how: Any) -> float:
+        return float(
+            np.mean(
+                [pale_share(images.to_array(p), images.to_array(stylize(p, size=CHECK_SIDE, **how))) for p in samples]
+            )
+        )
+
+    learned = share(preset=style)
+    try:
+        reference: float | None = share(style=painting, engine="magenta")
+    except NSTError:  # magenta cannot run here: the absolute limit alone
+        reference = None
+    style.settings["pale_share"] = round(learned, 4)
+    if reference is not None:
+        style.settings["pale_share_magenta"] = round(reference, 4)
+    warning = lost_photo_warning(style.name, learned, reference)
+    if warning:
+        style.settings["warning"] = warning
 
 
 def learned_styles() -> list:

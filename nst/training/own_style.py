@@ -21,7 +21,6 @@ import numpy as np
 from PIL import Image
 
 from nst.errors import OptionError
-from nst.ops.color import pale_share
 from nst.runtime.progress import CancelToken, ProgressCallback, Reporter
 
 INITS = ("nearest", "mean", "zeros")
@@ -52,19 +51,6 @@ class LearnSettings:
             raise OptionError(f"init must be one of {', '.join(INITS)}, got {self.init!r}")
         if self.patience < 1:
             raise OptionError(f"patience must be at least 1, got {self.patience}")
-
-
-PALE_LIMIT = 0.05  # of the picture: pale patches a user sees (magenta leaves about 2 %)
-
-
-def lost_photo_warning(name: str, share: float) -> str | None:
-    """One line when the learned style paints the photo's dark parts pale (None when it does not)."""
-    if share <= PALE_LIMIT:
-        return None
-    return (
-        f"the style {name!r} paints {share:.0%} of the picture pale where the photo is dark: it loses the "
-        "photo; try other photos to learn on, or another painting"
-    )
 
 
 @dataclass
@@ -172,7 +158,7 @@ def learn_style(
 
     thumbnail = thumbnail_of(painting)
 
-    def finished(done: int, checked: bool = False) -> LearnedStyle:
+    def finished(done: int) -> LearnedStyle:
         learned = {
             **asdict(settings),
             "loss_network": net.name,
@@ -181,13 +167,6 @@ def learn_style(
             "held_out_loss": best_loss,
             "curve": [[round(v, 4) for v in row] for row in curve],
         }
-        if checked:  # the best code on the held-out crops: does it keep the photo?
-            painted = np.asarray(model([held_out, tf.tile(best[None], (held_out.shape[0], 1))], training=False))
-            share = pale_share(held_out.numpy(), np.clip(painted, 0.0, 1.0))
-            learned["pale_share"] = round(share, 4)
-            warning = lost_photo_warning(name, share)
-            if warning:
-                learned["warning"] = warning
         return LearnedStyle(name, best, thumbnail, learned)
 
     batches = iter(augmented(arrays, settings.size, settings.batch, settings.seed))
@@ -214,7 +193,7 @@ def learn_style(
         report(done, **details)
         if stale >= settings.patience:  # the held-out loss stopped improving: the best is behind us
             break
-    return finished(done, checked=True)
+    return finished(done)
 
 
 def as_float(features) -> list:

@@ -10,11 +10,12 @@ import pytest
 
 import nst
 from nst.api import VIDEO_FRAMES, learning_photos
+from nst.api.learning import check_keeps_photo, lost_photo_warning
 from nst.ops.color import pale_share
 from nst.runtime.progress import CancelToken
 from nst.styles.learned import LearnedStyle
 from nst.styles.library import StyleLibrary
-from nst.training.own_style import LearnSettings, learn_style, lost_photo_warning
+from nst.training.own_style import LearnSettings, learn_style
 from tests.helpers.cli import run_cli
 from tests.helpers.pictures import landscape, painting, png_bytes
 
@@ -122,7 +123,14 @@ def test_learning_stops_where_the_held_out_loss_stops_improving(photos):
     frozen = dataclasses.replace(QUICK, steps=60, eval_every=5, learning_rate=0.0, patience=2)
     style = learn_style(painting(4), photos, name="Frozen", settings=frozen)
     assert style.settings["steps_done"] == 10  # no better loss at steps 5 and 10: no 50 steps more
-    assert 0.0 <= style.settings["pale_share"] <= 0.05 and "warning" not in style.settings
+
+
+def test_a_learned_style_is_checked_against_magenta_for_pale_patches(learned, photos):
+    check_keeps_photo(learned, painting(3), photos)
+    assert 0.0 <= learned.settings["pale_share"] <= 1.0 and 0.0 <= learned.settings["pale_share_magenta"] <= 1.0
+    assert ("warning" in learned.settings) == (
+        lost_photo_warning("Quick", learned.settings["pale_share"], learned.settings["pale_share_magenta"]) is not None
+    )
 
 
 def test_pale_patches_where_the_photo_is_dark_are_measured_and_warned_of():
@@ -135,5 +143,9 @@ def test_pale_patches_where_the_photo_is_dark_are_measured_and_warned_of():
     tinted = pale.copy()
     tinted[..., 0] = 0.2  # light but coloured: not grey
     assert pale_share(photo, tinted) == 0.0
-    assert lost_photo_warning("Sketch", 0.02) is None
-    assert lost_photo_warning("Sketch", 0.2).startswith("the style 'Sketch' paints 20% of the picture pale")
+    assert lost_photo_warning("Sketch", 0.02, None) is None  # a few pale strokes
+    assert lost_photo_warning("Sketch", 0.12, 0.10) is None  # a pale painting: magenta paints it pale too
+    assert lost_photo_warning("Sketch", 0.084, 0.02) == (
+        "the style 'Sketch' paints 8% of the picture pale where the photo is dark (magenta: 2%): it loses the "
+        "photo; try other photos to learn on, or another painting"
+    )
