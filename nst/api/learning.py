@@ -94,13 +94,14 @@ PALE_LIMIT = 0.05  # of the picture: pale patches a user sees at once
 CHECK_PHOTOS, CHECK_SIDE = 4, 256
 
 
-def lost_photo_warning(name: str, share: float, reference: float | None) -> str | None:
+def lost_photo_warning(name: str, share: float, reference: float | None, engine: str = "") -> str | None:
     """One line when the learned style paints the photo's dark parts pale: over 5 % of the
-    picture and over twice what magenta paints there with the same painting (a pale painting
-    paints them pale in every engine); None when it keeps the photo."""
+    picture and over twice what ``engine`` (the default engine for paintings) paints there with
+    the same painting (a pale painting paints them pale in every engine); None when it keeps
+    the photo."""
     if share <= PALE_LIMIT or (reference is not None and share <= 2 * reference):
         return None
-    against = f" (magenta: {reference:.0%})" if reference is not None else ""
+    against = f" ({engine}: {reference:.0%})" if reference is not None else ""
     return (
         f"the style {name!r} paints {share:.0%} of the picture pale where the photo is dark{against}: it loses "
         "the photo; try other photos to learn on, or another painting"
@@ -108,10 +109,11 @@ def lost_photo_warning(name: str, share: float, reference: float | None) -> str 
 
 
 def check_keeps_photo(style: Any, painting: Image.Image, photos: Sequence[Image.Image]) -> None:
-    """Paint a few of the photos with the learned style and with magenta, measure the pale
-    patches of each (:func:`~nst.ops.color.pale_share`) into ``style.settings``, and a warning
-    there when the learned style loses the photo."""
+    """Paint a few of the photos with the learned style and with the default engine for
+    paintings, measure the pale patches of each (:func:`~nst.ops.color.pale_share`) into
+    ``style.settings``, and a warning there when the learned style loses the photo."""
     from nst.api.rendering import stylize
+    from nst.engines import default_engine
     from nst.errors import NSTError
     from nst.ops.color import pale_share
 
@@ -125,14 +127,16 @@ def check_keeps_photo(style: Any, painting: Image.Image, photos: Sequence[Image.
         )
 
     learned = share(preset=style)
+    engine = default_engine("images")
     try:
-        reference: float | None = share(style=painting, engine="magenta")
-    except NSTError:  # magenta cannot run here: the absolute limit alone
+        reference: float | None = share(style=painting, engine=engine)
+    except NSTError:  # it cannot run here: the absolute limit alone
         reference = None
     style.settings["pale_share"] = round(learned, 4)
     if reference is not None:
-        style.settings["pale_share_magenta"] = round(reference, 4)
-    warning = lost_photo_warning(style.name, learned, reference)
+        style.settings["pale_share_reference"] = round(reference, 4)
+        style.settings["reference_engine"] = engine
+    warning = lost_photo_warning(style.name, learned, reference, engine)
     if warning:
         style.settings["warning"] = warning
 

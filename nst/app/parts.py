@@ -23,6 +23,8 @@ from nst.io import images
 from nst.io.examples import example_painting, example_photo
 
 UPLOAD_TYPES = list(images.INPUT_SUFFIXES)  # phone formats (HEIC, AVIF) too
+SIZES = [256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 5120, 6144]  # up to nst's largest output
+BRUSHES = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0]
 THUMB = 160  # px: an input's thumbnail
 GALLERY_COLUMNS = 4
 BEFORE_AFTER_SIDE = 1280  # px on the long side: enough for any screen, small enough to send inline
@@ -52,9 +54,19 @@ LAYOUT_CSS = f"""<style>
 </style>"""
 
 
-def layout() -> None:
-    """The page's shared CSS (each page calls it first)."""
+def page_start(title: str) -> None:
+    """Each page's first lines: the shared CSS and the page's heading."""
     st.html(LAYOUT_CSS)
+    st.header(title)
+
+
+def models_here(what: str) -> bool:
+    """Whether the models run in this process; if not (a style server), a notice that ``what``
+    is done only where the models are."""
+    if backend().remote:
+        st.info(f"{what} where the models are; this app sends photos to a style server.")
+        return False
+    return True
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

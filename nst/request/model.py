@@ -221,6 +221,14 @@ class Request(BaseModel):
     def image_format(self) -> str:
         return FORMATS[self.format][0]
 
+    def smaller_photo(self) -> tuple[int, int] | None:
+        """The photo's upright size when it is smaller than ``size`` (read from its header), so
+        it keeps that size unless ``upscale``; None when it is not smaller."""
+        from nst.io.images import image_size
+
+        width, height = image_size(self.content, name=self.content_name)
+        return (width, height) if max(width, height) < self.size else None
+
     def with_content(self, content: Any, name: str = "content") -> Request:
         """The same request for another photo (a batch: one style, many photos)."""
         return self.model_copy(update={"content": content, "content_name": name})

@@ -192,11 +192,10 @@ def one_line(exc: BaseException) -> str:
 
 def size_note(job: StyleRequest) -> dict[str, str]:
     """The ``X-NST-Note`` header when the photo kept its own size, smaller than the size asked."""
-    from nst.io.images import image_size
-
-    width, height = image_size(job.content)
-    if job.upscale or max(width, height) >= job.size:
+    smaller = job.smaller_photo()
+    if smaller is None or job.upscale:
         return {}
+    width, height = smaller
     note = f"the photo is {width}x{height}, smaller than size {job.size}; kept its size (upscale=true enlarges it)"
     return {"X-NST-Note": note}
 

@@ -183,11 +183,12 @@ def learn_style(
         if done % settings.eval_every == 0 or done == settings.steps:
             s, c, total = map(float, evaluate(code))
             curve.append((done, time.perf_counter() - started, s, c, total))
-            stale = stale + 1 if total >= best_loss else 0
             if total < best_loss:
-                best, best_loss = code.numpy(), total
+                best, best_loss, stale = code.numpy(), total, 0
                 if on_best is not None:
                     on_best(finished(done))
+            else:
+                stale += 1
             if preview is not None:
                 details["preview"] = _painted(model, preview, best)
         report(done, **details)

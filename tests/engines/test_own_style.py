@@ -127,10 +127,10 @@ def test_learning_stops_where_the_held_out_loss_stops_improving(photos):
 
 def test_a_learned_style_is_checked_against_magenta_for_pale_patches(learned, photos):
     check_keeps_photo(learned, painting(3), photos)
-    assert 0.0 <= learned.settings["pale_share"] <= 1.0 and 0.0 <= learned.settings["pale_share_magenta"] <= 1.0
-    assert ("warning" in learned.settings) == (
-        lost_photo_warning("Quick", learned.settings["pale_share"], learned.settings["pale_share_magenta"]) is not None
-    )
+    share, reference = learned.settings["pale_share"], learned.settings["pale_share_reference"]
+    assert 0.0 <= share <= 1.0 and 0.0 <= reference <= 1.0
+    assert learned.settings["reference_engine"] == "magenta"  # the default engine for paintings
+    assert ("warning" in learned.settings) == (lost_photo_warning("Quick", share, reference) is not None)
 
 
 def test_pale_patches_where_the_photo_is_dark_are_measured_and_warned_of():
@@ -145,7 +145,7 @@ def test_pale_patches_where_the_photo_is_dark_are_measured_and_warned_of():
     assert pale_share(photo, tinted) == 0.0
     assert lost_photo_warning("Sketch", 0.02, None) is None  # a few pale strokes
     assert lost_photo_warning("Sketch", 0.12, 0.10) is None  # a pale painting: magenta paints it pale too
-    assert lost_photo_warning("Sketch", 0.084, 0.02) == (
+    assert lost_photo_warning("Sketch", 0.084, 0.02, "magenta") == (
         "the style 'Sketch' paints 8% of the picture pale where the photo is dark (magenta: 2%): it loses the "
         "photo; try other photos to learn on, or another painting"
     )

@@ -8,11 +8,13 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 import nst
-from nst.app.backend import backend, load_engine, stylize_once
+from nst.app.backend import load_engine, stylize_once
 from nst.app.parts import (
     UPLOAD_TYPES,
+    available_engines,
     example_bytes,
-    layout,
+    models_here,
+    page_start,
     settings_caption,
     show_result,
     style_label,
@@ -21,7 +23,7 @@ from nst.app.parts import (
 )
 from nst.app.state import PhotoResult, Picture, app_state
 from nst.config import config
-from nst.engines import default_engine, describe, engines_where
+from nst.engines import default_engine, describe
 from nst.io import images
 from nst.live import DEFAULT_SIDE, LiveStylizer, ice_servers, warm_up
 from nst.request.model import Request
@@ -55,13 +57,11 @@ def live_stats(stylizer: LiveStylizer, playing: bool) -> None:
 
 
 def page() -> None:
-    layout()
-    st.header("Live camera")
-    if backend().remote:
-        st.info("The live camera is painted where the models are; this app sends photos to a style server.")
+    page_start("Live camera")
+    if not models_here("The live camera is painted"):
         return
     state = app_state()
-    fast = [n for n in engines_where(lambda e: not e.iterative) if backend().problem(n) is None]
+    fast = available_engines(lambda e: not e.iterative)
     left, right = st.columns(2)
     with left:
         st.subheader("1. Style")

@@ -14,14 +14,16 @@ import nst
 from nst.api import builtin_label
 from nst.app.backend import backend, stylize_once
 from nst.app.parts import (
+    BRUSHES,
+    SIZES,
     UPLOAD_TYPES,
     ProgressPanel,
     available_engines,
     engine_choice,
     example_bytes,
     gallery,
-    layout,
     option_widgets,
+    page_start,
     scroll_if_asked,
     settings_caption,
     show_result,
@@ -38,8 +40,6 @@ from nst.io import images
 from nst.ops.masks import DEFAULT_FEATHER
 from nst.request.model import Request
 
-SIZES = [256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 5120, 6144]  # up to nst's largest output
-BRUSHES = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0]
 CANVAS_WIDTHS = [300, 440]  # px: the smaller fits a phone's column, the larger the desktop's
 
 
@@ -136,14 +136,15 @@ def regions(photo: Picture | None, style_count: int, engine: str) -> tuple[bytes
         return images.encode(painted.resize(original_size, Image.Resampling.BILINEAR)), feather, outside
 
 
-def kept_size_note(photo: bytes, size: int, upscale: bool) -> str:
+def kept_size_note(request: Request) -> str:
     """What the result's size is when the photo is smaller than the size asked for."""
-    width, height = images.image_size(photo)
-    if max(width, height) >= size:
+    smaller = request.smaller_photo()
+    if smaller is None:
         return ""
-    if upscale:
-        return f"; your {width}x{height} photo was enlarged to {size} px"
-    return f"; your photo is {width}x{height}, so it kept its size: turn on 'Enlarge' for {size} px"
+    width, height = smaller
+    if request.upscale:
+        return f"; your {width}x{height} photo was enlarged to {request.size} px"
+    return f"; your photo is {width}x{height}, so it kept its size: turn on 'Enlarge' for {request.size} px"
 
 
 def missing(photo: Picture | None, photo_ok: bool, styles: list[Picture], usable: int, uses_images: bool) -> str:
@@ -163,8 +164,7 @@ def missing(photo: Picture | None, photo_ok: bool, styles: list[Picture], usable
 
 
 def page() -> None:
-    layout()
-    st.header("Stylize a photo")
+    page_start("Stylize a photo")
     state = app_state()
     if st.session_state.get("cancel") and state.partial is not None:
         state.result, state.partial = state.partial, None
@@ -236,7 +236,7 @@ def page() -> None:
                 else:
                     caption = settings_caption(engine, style_name, strength / 100, float(brush))
                     caption += ", original colours" if preserve else ""
-                    run(request, photo, caption + kept_size_note(photo.data, size, upscale))
+                    run(request, photo, caption + kept_size_note(request))
         if state.result is not None:
             show_result(state.result)
             scroll_if_asked("result")

@@ -8,8 +8,16 @@ from pathlib import Path
 import streamlit as st
 
 import nst
-from nst.app.backend import backend
-from nst.app.parts import UPLOAD_TYPES, ProgressPanel, example_bytes, layout, pick_style, thumbnail, unexpected_error
+from nst.app.parts import (
+    UPLOAD_TYPES,
+    ProgressPanel,
+    example_bytes,
+    models_here,
+    page_start,
+    pick_style,
+    thumbnail,
+    unexpected_error,
+)
 from nst.app.state import Picture, app_state
 from nst.io import images
 from nst.styles.learned import LearnedStyle
@@ -70,8 +78,7 @@ def learn(painting: Picture, photos: list[Picture], name: str, steps: int) -> No
 
 
 def page() -> None:
-    layout()
-    st.header("Your styles")
+    page_start("Your styles")
     state = app_state()
     if st.session_state.get("learn_cancel"):
         if state.learn_partial is not None:
@@ -79,9 +86,7 @@ def page() -> None:
             state.learn_partial = None
         else:
             st.info("Cancelled before a style was ready; nothing was kept.")
-    if backend().remote:
-        st.info("Styles are learned where the models are; this app sends photos to a style server.")
-    else:
+    if models_here("Styles are learned"):
         st.caption(
             "Learn a painting as a new built-in style in minutes, on photos like the ones you will paint: it then "
             "paints at built-in speed (video and live camera too). Download it to keep it."

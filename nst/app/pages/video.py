@@ -10,17 +10,19 @@ from typing import Any
 import streamlit as st
 
 import nst
-from nst.app.backend import backend, load_engine
-from nst.app.pages.photo import BRUSHES, SIZES
+from nst.app.backend import load_engine
 from nst.app.parts import (
+    BRUSHES,
+    SIZES,
     THUMB,
     UPLOAD_TYPES,
     ProgressPanel,
     available_engines,
     engine_choice,
     gallery,
-    layout,
+    models_here,
     option_widgets,
+    page_start,
     scroll_if_asked,
     settings_caption,
     show_video,
@@ -64,10 +66,8 @@ def clip_facts(video: Picture) -> Any:
 
 
 def page() -> None:
-    layout()
-    st.header("Stylize a video")
-    if backend().remote:
-        st.info("Videos are stylized where the models are; this app sends photos to a style server.")
+    page_start("Stylize a video")
+    if not models_here("Videos are stylized"):
         return
     state = app_state()
     settings = config()
