@@ -204,6 +204,13 @@ def render_array(
     return out
 
 
+def lattice(runner: Any, height: int, width: int, settings: Settings) -> float:
+    """The period (px of the picture) of ``runner``'s stride in a render of a picture this large:
+    the stride times how much smaller the strokes' working size is (1 or less: no lattice)."""
+    factor = 1.0 if runner.scales_strokes else stroke_factor(max(height, width), settings.stroke_scale)
+    return runner.stride * factor
+
+
 def paint_regions(runner, pixels: np.ndarray, regions: Regions, settings: Settings, progress, cancel) -> np.ndarray:
     """Styled regions painted in one pass by the engine (blended inside its network); regions
     that keep the photo take the photo's pixels through their feathered border."""

@@ -246,6 +246,9 @@ class EngineBase:
     # render_regions paints several styles in one pass, blended inside the network where the
     # masks say (regional styles painted in one piece, not cut and pasted)
     paints_regions: ClassVar[bool] = False
+    # the network's total downsampling: a picture moved by a multiple of this many pixels is
+    # painted exactly as moved, by anything else differently (video keeps one phase of it)
+    stride: ClassVar[int] = 1
 
     def render_regions(
         self,

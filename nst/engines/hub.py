@@ -75,6 +75,7 @@ class HubEngine(EngineBase):
 
     name = "magenta-hub"
     description = "Google's official Magenta model from TF-Hub (needs internet once, or a local copy)"
+    stride = 4  # the same network as magenta
     config_options = {"hub_handle": f"TF-Hub URL or local SavedModel folder (or set {HANDLE_ENV})"}
 
     def __init__(self, hub_handle: str | None = None) -> None:

@@ -27,6 +27,7 @@ class MagentaEngine(EngineBase):
 
     name = "magenta"
     description = "Magenta arbitrary stylization (Ghiasi et al. 2017): any style image, any size, offline (default)"
+    stride = 4  # two stride-2 convolutions
 
     def __init__(self, precision: str | None = None, tiling: Tiling | None = None) -> None:
         tf = import_tensorflow()

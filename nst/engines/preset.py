@@ -29,6 +29,7 @@ class PresetEngine(EngineBase):
     description = "26 built-in styles (conditional instance norm), any size, offline"
     takes = "builtin"
     builtin_styles = NAMES
+    stride = 4  # two stride-2 convolutions
 
     @classmethod
     def learned_styles(cls) -> list[str]:

@@ -9,6 +9,7 @@ are kept steady along the motion as in video (nst.video.temporal).
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import deque
@@ -18,12 +19,13 @@ from typing import Any
 import numpy as np
 
 from nst import api
+from nst.api.rendering import lattice
 from nst.engines.contract import PreparedStyle, Settings, check_prepared
 from nst.errors import OptionError
 from nst.io.video import even
 from nst.ops.frames import to_pixels, to_uint8
 from nst.ops.strokes import carry_detail, resize, working_size
-from nst.video.temporal import MotionEstimator, TemporalFilter
+from nst.video.temporal import MotionEstimator, TemporalFilter, steady_render
 
 MIN_SIDE, MAX_SIDE, DEFAULT_SIDE = 320, 720, 480
 PAINT_SCALES = (1.0, 0.5)  # of the live size: painted at it, or at half with the camera's detail
@@ -104,8 +106,14 @@ class LiveStylizer:
         paint = pixels
         if setup.paint_scale != 1.0:
             paint = resize(pixels, *working_size(pixels.shape[0], pixels.shape[1], 1.0 / setup.paint_scale))
-        guide = smoother.guide(motion(paint)) if smoother is not None and motion is not None else None
-        out = api.render_array(setup.runner, paint, setup.style, setup.settings, guide=guide)
+        moved = motion(paint) if smoother is not None and motion is not None else None
+        guide = smoother.guide(moved) if smoother is not None else None
+        height, width = paint.shape[:2]
+        period = lattice(setup.runner, height, width, setup.settings) if smoother is not None else 1.0
+        render = functools.partial(
+            api.render_array, setup.runner, style=setup.style, settings=setup.settings, guide=guide
+        )
+        out = steady_render(render, paint, moved, period)
         if smoother is not None:
             out = smoother.combine(out, guide, blend=not setup.runner.takes_guide)
         picture = to_uint8(out if paint is pixels else carry_detail(out, pixels))

@@ -79,6 +79,38 @@ def warp(image: np.ndarray, flow: np.ndarray, *, cubic: bool = False) -> np.ndar
     return cv2.remap(image, xs + flow[..., 0], ys + flow[..., 1], method, borderMode=cv2.BORDER_REPLICATE)
 
 
+def camera_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float] | None:
+    """How far the scene moved from gray frame ``a`` to gray frame ``b`` at the frame's centre
+    (dx, dy in pixels), from the motion most tracked corners agree on (a similarity transform, RANSAC):
+    a moving object or untextured sky does not pull it off the camera's motion. None: too few
+    corners to tell."""
+    cv2 = _cv2()
+    corners = cv2.goodFeaturesToTrack(a, 400, 0.01, 8)
+    if corners is None or len(corners) < 12:
+        return None
+    moved, found, _ = cv2.calcOpticalFlowPyrLK(a, b, corners, None, winSize=(21, 21), maxLevel=3)
+    found = found[:, 0] == 1
+    if found.sum() < 12:
+        return None
+    transform, inliers = cv2.estimateAffinePartial2D(corners[found], moved[found], method=cv2.RANSAC,
+                                                     ransacReprojThreshold=1.0)  # fmt: skip
+    if transform is None or inliers.sum() < 0.3 * found.sum():
+        return None
+    centre = np.array([a.shape[1] / 2, a.shape[0] / 2, 1.0])
+    dx, dy = transform @ centre - centre[:2]
+    return float(dx), float(dy)
+
+
+def translate(image: np.ndarray, dx: float, dy: float, size: tuple[int, int] | None = None) -> np.ndarray:
+    """``image`` moved by (dx, dy) pixels, sub-pixel (Lanczos: the least blur of OpenCV's filters),
+    into a canvas of ``size`` (width, height; default its own), mirrored where nothing was."""
+    cv2 = _cv2()
+    height, width = image.shape[:2]
+    matrix = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
+    return cv2.warpAffine(image, matrix, size or (width, height), flags=cv2.INTER_LANCZOS4,
+                          borderMode=cv2.BORDER_REFLECT)  # fmt: skip
+
+
 def inside(flow: np.ndarray) -> np.ndarray:
     """Where ``x + flow(x)`` lands inside the frame (what comes in at an edge has no past)."""
     height, width = flow.shape[:2]

@@ -9,6 +9,7 @@ leaves nothing behind.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import queue
 import threading
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from nst import api
-from nst.api.rendering import style_list
+from nst.api.rendering import lattice, style_list
 from nst.engines import describe, get_engine
 from nst.engines.builtin import BuiltinSpec
 from nst.engines.contract import PreparedStyle, Settings
@@ -33,7 +34,7 @@ from nst.ops.frames import to_pixels, to_uint8
 from nst.request.model import Request, engine_choices
 from nst.runtime.progress import CancelToken, Progress, ProgressCallback, as_cancel_token, check_cancel
 from nst.runtime.slots import inference_slots
-from nst.video.temporal import BLEND, MotionEstimator, TemporalFilter
+from nst.video.temporal import BLEND, MotionEstimator, SteadyInput, TemporalFilter, steady_render
 
 DEFAULT_MAX_SIDE = 1920  # the output's long side when none is asked for: the input's, at most this
 OUTPUT_SUFFIXES = (".mp4", ".m4v")
@@ -152,10 +153,14 @@ class _Encoder:
 def _prepared_frames(frames: Iterator[np.ndarray], size: tuple[int, int], temporal: bool) -> Iterator[tuple]:
     """(frame at output size as float, its motion to the previous frame or None), computed ahead
     of the engine: motion needs only the input frames."""
-    motion = MotionEstimator() if temporal else None
+    motion, steady = (MotionEstimator(), SteadyInput()) if temporal else (None, None)
     for raw in frames:
         pixels = to_pixels(raw, size)
-        yield pixels, motion(pixels) if motion is not None else None
+        if motion is None or steady is None:
+            yield pixels, None
+        else:
+            moved = motion(pixels)
+            yield steady(pixels, moved), moved
 
 
 def stylize_video(
@@ -218,6 +223,7 @@ def stylize_video(
         settings = dataclasses.replace(settings, options=options)
         runner = get_engine(engine_name, **config)
         smoother = TemporalFilter(float(smoothing)) if temporal else None
+        period = lattice(runner, height, width, settings) if temporal else 1.0
         writer = VideoWriter(target, width, height, info.fps, audio=reader.open_audio())
         frames = _Background(_prepared_frames(reader.frames(), (width, height), temporal))
         try:
@@ -227,8 +233,11 @@ def stylize_video(
                 for pixels, motion in frames:
                     check_cancel(token)
                     guide = smoother.guide(motion) if smoother is not None else None
+                    paint = functools.partial(
+                        api.render_array, runner, style=prepared, settings=settings, cancel=token, guide=guide
+                    )
                     with inference_slots().hold(on_queue):
-                        result = api.render_array(runner, pixels, prepared, settings, cancel=token, guide=guide)
+                        result = steady_render(paint, pixels, motion, period)
                     if smoother is not None:
                         result = smoother.combine(result, guide, blend=not runner.takes_guide)
                     encoder.write(to_uint8(result))

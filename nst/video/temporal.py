@@ -7,30 +7,53 @@ stroke there should look like; we pull the new result toward it (Lai et al. 2018
 the warping error). Where the flow is unreliable (occlusions, new content, motion boundaries)
 the new result stands alone, so moving objects leave no trails.
 
+Most of the flicker, though, is the network's own: its strides make it paint a picture moved by 4
+px exactly as moved, and one moved by 1-3 px or a fraction differently, so a camera pan repaints
+every stroke. :func:`steady_render` therefore paints each frame moved by a fraction of a pixel
+so that the scene keeps one phase of that lattice, then moves the result back.
+
 Motion depends on the input frames only, so :class:`MotionEstimator` can run ahead of the engine
 (the video pipeline runs it in the decoding thread); :class:`TemporalFilter` then needs one warp.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from nst.engines.contract import TemporalGuide
-from nst.ops.flow import FLOW_SIDE, FlowEstimator, flat, gray, photometric, reliable, resize_flow, warp, working_size
+from nst.ops.flow import (
+    FLOW_SIDE,
+    FlowEstimator,
+    camera_shift,
+    flat,
+    gray,
+    photometric,
+    reliable,
+    resize_flow,
+    translate,
+    warp,
+    working_size,
+)
 
 BLEND = 0.9  # weight of the warped past where the flow is reliable (benchmarks/RESULTS-video.md)
 DETAIL_SIGMA = 1.0  # px: detail finer than this stays each frame's own
+INPUT_BLEND = 0.8  # weight of the past input where its difference looks like noise
+NOISE_LEVEL = 0.03  # mean |difference| of RGB in [0, 1]: noise well below, an edge well above
 
 
 @dataclass(frozen=True)
 class Motion:
     """From one input frame to the previous one: the flow (HxWx2, frame pixels) and where to
-    trust it (HxW in [0, 1])."""
+    trust it (HxW in [0, 1]); ``offset``: how far the camera moved the scene since the first
+    frame (dx, dy in frame pixels)."""
 
     flow: np.ndarray
     weight: np.ndarray
+    offset: tuple[float, float] = (0.0, 0.0)
 
 
 class MotionEstimator:
@@ -45,6 +68,7 @@ class MotionEstimator:
         self.flow = FlowEstimator()
         self.check_flow = FlowEstimator(fast=True)  # the backward flow only confirms the forward one
         self.previous: tuple[np.ndarray, np.ndarray] | None = None  # (small frame, its gray)
+        self.offset = (0.0, 0.0)
 
     def __call__(self, frame: np.ndarray) -> Motion | None:
         """Motion from ``frame`` (float HxWx3 in [0, 1]) to the frame before it; None for the first."""
@@ -55,7 +79,11 @@ class MotionEstimator:
         current = gray(small)
         previous, self.previous = self.previous, (small, current)
         if previous is None or previous[0].shape != small.shape:
+            self.offset = (0.0, 0.0)
             return None
+        moved = camera_shift(previous[1], current)
+        if moved is not None:  # else (no corners to follow) the phase stays; any phase is as good
+            self.offset = (self.offset[0] + moved[0] * width / size[0], self.offset[1] + moved[1] * height / size[1])
         forward = self.flow(current, previous[1])  # this frame to the last: where each pixel was
         backward = self.check_flow(previous[1], current)
         trusted = reliable(forward, backward, flat(current)) & photometric(small, warp(previous[0], forward))
@@ -64,7 +92,44 @@ class MotionEstimator:
         weight = cv2.GaussianBlur(trusted.astype(np.float32), (0, 0), 1.5) * trusted  # no seams at mask edges
         if size != (width, height):
             weight = cv2.resize(weight, (width, height), interpolation=cv2.INTER_LINEAR)
-        return Motion(resize_flow(forward, (width, height)), weight)
+        return Motion(resize_flow(forward, (width, height)), weight, self.offset)
+
+
+def steady_render(
+    render: Callable[[np.ndarray], np.ndarray], pixels: np.ndarray, motion: Motion | None, period: float
+) -> np.ndarray:
+    """``render(pixels)`` with the scene at the same phase of the network's ``period`` (px) as in
+    the first frame: the frame is moved by at most half a period (into a canvas that much larger,
+    so no edge is lost), painted, and moved back. ``period`` 1 or less: no lattice, painted as is."""
+    if period <= 1.0:
+        return render(pixels)
+    offset = motion.offset if motion is not None else (0.0, 0.0)
+    margin = math.ceil(period / 2) + 1
+    dx, dy = (margin - ((o + period / 2) % period - period / 2) for o in offset)
+    height, width = pixels.shape[:2]
+    painted = render(translate(pixels, dx, dy, (width + 2 * margin, height + 2 * margin)))
+    return translate(painted, -dx, -dy, (width, height))
+
+
+class SteadyInput:
+    """What the network sees, with the sensor's noise averaged along the motion: on a flat sky the
+    noise is all the texture there is, and the network paints every new grain anew. Only where
+    the motion is trusted and the frames differ as noise does (not by an edge), so nothing that
+    moves is dragged along."""
+
+    def __init__(self, strength: float = INPUT_BLEND) -> None:
+        self.strength = strength
+        self.previous: np.ndarray | None = None
+
+    def __call__(self, frame: np.ndarray, motion: Motion | None) -> np.ndarray:
+        """``frame`` (float HxWx3) with its noise averaged along ``motion`` (from :class:`MotionEstimator`)."""
+        if motion is not None and self.previous is not None and self.previous.shape == frame.shape:
+            difference = warp(self.previous, motion.flow, cubic=True) - frame
+            size = np.abs(difference).mean(axis=-1)
+            like_noise = np.exp(-((size / NOISE_LEVEL) ** 2))
+            frame = frame + (self.strength * motion.weight * like_noise)[..., None] * difference
+        self.previous = frame.astype(np.float32, copy=False)
+        return frame
 
 
 class TemporalFilter:
