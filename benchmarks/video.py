@@ -77,6 +77,10 @@ def quality(args, engines, contents, style_path, tmp: Path) -> list[str]:
     sprite = Image.open(contents[3]).convert("RGB")
     preset_target = vgg(to_array(nst.stylize(sprite, preset=19, size=512))[None])  # a built-in style's look
     rows, ratios = [], {}
+    short = write_clip(tmp / "warm.mp4", (f for f, _, _ in camera_clip(sprite, PAN, 3, (640, 360))), fps=24, audio=None)
+    for engine in engines:  # each engine's graphs traced for both canvases before any time is taken
+        for temporal in (False, True):
+            stylize_video(short, tmp / "warm-out.mp4", engine=engine, temporal=temporal, **style_args(engine, sprite))
     for (clip, motion), photo_path in zip(CLIPS.items(), contents, strict=False):
         if clip not in args.clips:
             continue

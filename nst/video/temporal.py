@@ -9,8 +9,9 @@ the new result stands alone, so moving objects leave no trails.
 
 Most of the flicker, though, is the network's own: its strides make it paint a picture moved by 4
 px exactly as moved, and one moved by 1-3 px or a fraction differently, so a camera pan repaints
-every stroke. :func:`steady_render` therefore paints each frame moved by a fraction of a pixel
-so that the scene keeps one phase of that lattice, then moves the result back.
+every stroke. :func:`steady_render` therefore paints each frame carried into the place of a
+reference frame (the camera's move, zoom and turn undone, but for whole periods of the stride),
+then carries the result back; the reference is renewed once the zoom or turn since it grows.
 
 Motion depends on the input frames only, so :class:`MotionEstimator` can run ahead of the engine
 (the video pipeline runs it in the decoding thread); :class:`TemporalFilter` then needs one warp.
@@ -28,19 +29,20 @@ from nst.engines.contract import TemporalGuide
 from nst.ops.flow import (
     FLOW_SIDE,
     FlowEstimator,
-    camera_shift,
+    affine,
+    camera_motion,
     flat,
     gray,
     photometric,
     reliable,
     resize_flow,
-    translate,
     warp,
     working_size,
 )
 
-BLEND = 0.9  # weight of the warped past where the flow is reliable (benchmarks/RESULTS-video.md)
+BLEND = 0.7  # weight of the warped past where the flow is reliable (benchmarks/RESULTS-video.md)
 DETAIL_SIGMA = 1.0  # px: detail finer than this stays each frame's own
+REFERENCE_CHANGE = 0.03  # zoom (fraction) or turn (radians) from the reference before a new one
 INPUT_BLEND = 0.8  # weight of the past input where its difference looks like noise
 NOISE_LEVEL = 0.03  # mean |difference| of RGB in [0, 1]: noise well below, an edge well above
 
@@ -48,12 +50,12 @@ NOISE_LEVEL = 0.03  # mean |difference| of RGB in [0, 1]: noise well below, an e
 @dataclass(frozen=True)
 class Motion:
     """From one input frame to the previous one: the flow (HxWx2, frame pixels) and where to
-    trust it (HxW in [0, 1]); ``offset``: how far the camera moved the scene since the first
-    frame (dx, dy in frame pixels)."""
+    trust it (HxW in [0, 1]); ``camera``: 3x3 from this frame's pixels to the reference frame's
+    (None: the same)."""
 
     flow: np.ndarray
     weight: np.ndarray
-    offset: tuple[float, float] = (0.0, 0.0)
+    camera: np.ndarray | None = None
 
 
 class MotionEstimator:
@@ -68,7 +70,7 @@ class MotionEstimator:
         self.flow = FlowEstimator()
         self.check_flow = FlowEstimator(fast=True)  # the backward flow only confirms the forward one
         self.previous: tuple[np.ndarray, np.ndarray] | None = None  # (small frame, its gray)
-        self.offset = (0.0, 0.0)
+        self.camera = np.eye(3)  # this frame's pixels to the reference frame's
 
     def __call__(self, frame: np.ndarray) -> Motion | None:
         """Motion from ``frame`` (float HxWx3 in [0, 1]) to the frame before it; None for the first."""
@@ -79,11 +81,13 @@ class MotionEstimator:
         current = gray(small)
         previous, self.previous = self.previous, (small, current)
         if previous is None or previous[0].shape != small.shape:
-            self.offset = (0.0, 0.0)
+            self.camera = np.eye(3)
             return None
-        moved = camera_shift(previous[1], current)
-        if moved is not None:  # else (no corners to follow) the phase stays; any phase is as good
-            self.offset = (self.offset[0] + moved[0] * width / size[0], self.offset[1] + moved[1] * height / size[1])
+        moved = camera_motion(previous[1], current)
+        if moved is not None:  # else (no corners to follow) the reference stays; any is as good
+            to_frame = np.diag([width / size[0], height / size[1], 1.0])
+            step = to_frame @ np.vstack([moved, [0.0, 0.0, 1.0]]) @ np.linalg.inv(to_frame)
+            self.camera = renewed(self.camera @ np.linalg.inv(step), width, height)
         forward = self.flow(current, previous[1])  # this frame to the last: where each pixel was
         backward = self.check_flow(previous[1], current)
         trusted = reliable(forward, backward, flat(current)) & photometric(small, warp(previous[0], forward))
@@ -92,23 +96,39 @@ class MotionEstimator:
         weight = cv2.GaussianBlur(trusted.astype(np.float32), (0, 0), 1.5) * trusted  # no seams at mask edges
         if size != (width, height):
             weight = cv2.resize(weight, (width, height), interpolation=cv2.INTER_LINEAR)
-        return Motion(resize_flow(forward, (width, height)), weight, self.offset)
+        return Motion(resize_flow(forward, (width, height)), weight, self.camera)
+
+
+def renewed(camera: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``camera`` (3x3, frame to reference), or once its zoom or turn passes ``REFERENCE_CHANGE``, a
+    new reference: the frame itself, moved as the old one at the centre (so strokes there stay)."""
+    linear = camera[:2, :2]
+    scale, turn = np.sqrt(abs(np.linalg.det(linear))), np.arctan2(linear[1, 0], linear[0, 0])
+    if abs(scale - 1.0) <= REFERENCE_CHANGE and abs(turn) <= REFERENCE_CHANGE:
+        return camera
+    centre = np.array([width / 2, height / 2, 1.0])
+    fresh = np.eye(3)
+    fresh[:2, 2] = (camera @ centre)[:2] - centre[:2]
+    return fresh
 
 
 def steady_render(
     render: Callable[[np.ndarray], np.ndarray], pixels: np.ndarray, motion: Motion | None, period: float
 ) -> np.ndarray:
-    """``render(pixels)`` with the scene at the same phase of the network's ``period`` (px) as in
-    the first frame: the frame is moved by at most half a period (into a canvas that much larger,
-    so no edge is lost), painted, and moved back. ``period`` 1 or less: no lattice, painted as is."""
+    """``render(pixels)`` with the scene where it was in the reference frame, up to whole periods
+    of the network's ``period`` (px): carried there into a canvas large enough for the zoom and
+    turn allowed, painted, and carried back. ``period`` 1 or less: no lattice, painted as is."""
     if period <= 1.0:
         return render(pixels)
-    offset = motion.offset if motion is not None else (0.0, 0.0)
-    margin = math.ceil(period / 2) + 1
-    dx, dy = (margin - ((o + period / 2) % period - period / 2) for o in offset)
     height, width = pixels.shape[:2]
-    painted = render(translate(pixels, dx, dy, (width + 2 * margin, height + 2 * margin)))
-    return translate(painted, -dx, -dy, (width, height))
+    camera = np.eye(3) if motion is None or motion.camera is None else motion.camera
+    centre = np.array([width / 2, height / 2, 1.0])
+    drift = (camera @ centre)[:2] - centre[:2]
+    margin = math.ceil(period / 2 + REFERENCE_CHANGE * math.hypot(width, height) / 2) + 1
+    place = camera.copy()
+    place[:2, 2] += margin - period * np.round(drift / period)  # whole periods need no undoing
+    painted = render(affine(pixels, place, (width + 2 * margin, height + 2 * margin)))
+    return affine(painted, place, (width, height), inverse=True)
 
 
 class SteadyInput:
