@@ -54,7 +54,9 @@ def test_style_predictor_matches_onnxruntime(magenta, sessions, case):
     int8 = ref.run(sessions["predict", False], x[None])
     other = ref.run(sessions["predict", True], style_input(CASES[1 - case][1])[None])
     assert mae(ours, exact) <= 1e-3  # same weights, float activations: a faithful port is exact
-    assert mae(ours, int8) <= 0.1  # int8 activation rounding of the shipped graph
+    # no further from the shipped int8 graph than the float graph is: onnxruntime's int8 rounding
+    # depends on the CPU (within 0.1 on earlier machines, 0.11-0.17 on one with AVX2 but no AVX-512)
+    assert mae(ours, int8) <= mae(exact, int8) + 1e-3
     assert mae(ours, int8) < 0.5 * mae(ours, other)  # and far closer than another style's vector
 
 
