@@ -153,12 +153,14 @@ CAMERA_SHAPES = ((4, 3), (16, 9))  # width:height of the frames webcams and phon
 
 
 def warm_up(runner: Any, style: PreparedStyle, settings: Settings, paint_scale: float = 1.0) -> None:
-    """Paint a grey frame of each common camera shape at the live size, so a stream's first frame
-    is not the one that sets the model up for its shape (about a second each on 2 cores)."""
-    live = LiveStylizer()
-    live.configure(runner, style, settings, steady=False, paint_scale=paint_scale)
-    for width, height in CAMERA_SHAPES:
-        live.stylize(np.full((settings.size * height // width, settings.size, 3), 128, np.uint8))
+    """Paint a grey frame of each common camera shape at the live size, steady (painted in a canvas
+    a little larger: nst.video.temporal.steady_render) and not, so a stream's first frame is not
+    the one that sets the model up for its shape (about a second each on 2 cores)."""
+    for steady in (True, False):
+        live = LiveStylizer()
+        live.configure(runner, style, settings, steady=steady, paint_scale=paint_scale)
+        for width, height in CAMERA_SHAPES:
+            live.stylize(np.full((settings.size * height // width, settings.size, 3), 128, np.uint8))
 
 
 ICE_ENV = "NST_ICE_SERVERS"

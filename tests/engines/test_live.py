@@ -125,7 +125,8 @@ def test_snapshot_is_the_last_camera_frame_at_full_size(preset, clip):
 
 
 def test_warm_up_sets_the_model_up_for_the_common_camera_shapes():
-    """After warm-up, the first frames of a 4:3 and a 16:9 camera trace no new graph."""
+    """After warm-up, the first frames of a 4:3 and a 16:9 camera trace no new graph, steady
+    (painted in a larger canvas) or not."""
     from nst.engines import engine_class
 
     fresh = engine_class("preset")()  # its own graphs, untouched by other tests
@@ -133,10 +134,11 @@ def test_warm_up_sets_the_model_up_for_the_common_camera_shapes():
     style = nst.prepare_style(engine="preset", preset=0)
     warm_up(fresh, style, settings)
     warmed = fresh.runner.traces()
-    stylizer = LiveStylizer()
-    stylizer.configure(fresh, style, settings, steady=False)
-    for width, height in ((640, 480), (1280, 720)):
-        assert stylizer.stylize(np.full((height, width, 3), 90, np.uint8)).shape[1] == 320
+    for steady in (False, True):
+        stylizer = LiveStylizer()
+        stylizer.configure(fresh, style, settings, steady=steady)
+        for width, height in ((640, 480), (1280, 720)):
+            assert stylizer.stylize(np.full((height, width, 3), 90, np.uint8)).shape[1] == 320
     assert warmed >= 1 and fresh.runner.traces() == warmed
 
 
