@@ -524,6 +524,11 @@ def test_phone_gallery_keeps_its_rows_and_sharp_small_tiles(server, browser):
     first = page.get_by_role("button", name="#1 ", exact=False).first
     first.wait_for(timeout=180_000)
     wait_idle(page, 60_000)
+    page.wait_for_function(  # a tile whose thumbnail has not arrived yet is shorter, and sits lower
+        "() => { const i = [...document.querySelectorAll('.st-key-gallery img')];"
+        " return i.length == 26 && i.every(x => x.complete && x.naturalWidth > 0); }",
+        timeout=60_000,
+    )
     boxes = [page.locator(f".st-key-builtin_style_{i}").bounding_box() for i in range(6)]
     assert boxes[0]["y"] == boxes[1]["y"] == boxes[2]["y"] == boxes[3]["y"]  # #0 to #3 in one row
     assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"] < boxes[3]["x"]
