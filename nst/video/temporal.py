@@ -106,10 +106,15 @@ def renewed(camera: np.ndarray, width: int, height: int) -> np.ndarray:
     scale, turn = np.sqrt(abs(np.linalg.det(linear))), np.arctan2(linear[1, 0], linear[0, 0])
     if abs(scale - 1.0) <= REFERENCE_CHANGE and abs(turn) <= REFERENCE_CHANGE:
         return camera
-    centre = np.array([width / 2, height / 2, 1.0])
     fresh = np.eye(3)
-    fresh[:2, 2] = (camera @ centre)[:2] - centre[:2]
+    fresh[:2, 2] = centre_drift(camera, width, height)
     return fresh
+
+
+def centre_drift(camera: np.ndarray, width: int, height: int) -> np.ndarray:
+    """How far ``camera`` (3x3, frame to reference) carries the frame's centre (dx, dy)."""
+    centre = np.array([width / 2, height / 2, 1.0])
+    return (camera @ centre)[:2] - centre[:2]
 
 
 def steady_render(
@@ -122,8 +127,7 @@ def steady_render(
         return render(pixels)
     height, width = pixels.shape[:2]
     camera = np.eye(3) if motion is None or motion.camera is None else motion.camera
-    centre = np.array([width / 2, height / 2, 1.0])
-    drift = (camera @ centre)[:2] - centre[:2]
+    drift = centre_drift(camera, width, height)
     margin = math.ceil(period / 2 + REFERENCE_CHANGE * math.hypot(width, height) / 2) + 1
     place = camera.copy()
     place[:2, 2] += margin - period * np.round(drift / period)  # whole periods need no undoing
