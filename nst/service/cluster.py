@@ -1,12 +1,14 @@
 """Scale-out on Ray: the HTTP service on Ray Serve (``nst serve --ray``, or ``serve deploy
 nst/service/serve_config.yaml`` on a cluster).
 
-Two deployments: ``Stylizer`` replicas, each loading the models once in ``__init__`` with
-TensorFlow held to the replica's CPUs, answer jobs (nst.service.jobs, plain values: nothing
-Keras crosses a process); one light ``Ingress`` runs the same FastAPI app as ``nst serve`` and
-hands each job to a replica through a deployment handle. Ray Serve's own queue bound
-(``max_queued_requests``) refuses excess jobs, which the app answers with 503 and Retry-After.
-Ray connects to the cluster in ``RAY_ADDRESS``, or starts one on this machine.
+``Stylizer`` replicas, each loading the models once in ``__init__`` with TensorFlow held to the
+replica's CPUs, answer jobs (nst.service.jobs, plain values: nothing Keras crosses a process).
+The same FastAPI app as ``nst serve`` hands each job to a replica through a deployment handle:
+in the ``nst serve --ray`` process itself, on our own server (its header deadline is not in
+Ray's proxy), or on a cluster in a light ``Ingress`` deployment behind Ray's HTTP proxy and the
+operator's reverse proxy. Ray Serve's own queue bound (``max_queued_requests``) refuses excess
+jobs, which the app answers with 503 and Retry-After. Ray connects to the cluster in
+``RAY_ADDRESS``, or starts one on this machine.
 """
 
 from __future__ import annotations
@@ -152,14 +154,11 @@ class StylizerReplica:
             token.cancel()
 
 
-def build(args: dict[str, Any] | None = None):
-    """The Serve application (``serve deploy`` calls it with the config file's ``args``):
-    ``replicas`` (a number) or ``autoscale`` ("MIN:MAX"), ``replica_cpus``, ``queue`` (jobs
-    waiting per replica before 503), ``slots`` (jobs rendering at once per replica) and ``name``
-    (the application's name, as deployed)."""
+def stylizers(args: dict[str, Any] | None = None):
+    """The ``Stylizer`` deployment bound to its arguments: ``replicas`` (a number) or
+    ``autoscale`` ("MIN:MAX"), ``replica_cpus``, ``queue`` (jobs waiting per replica before 503)
+    and ``slots`` (jobs rendering at once per replica)."""
     from ray import serve
-
-    from nst.service.http import create_app
 
     args = dict(args or {})
     cpus = float(args.get("replica_cpus", DEFAULT_REPLICA_CPUS))
@@ -170,7 +169,7 @@ def build(args: dict[str, Any] | None = None):
         scaling = {"autoscaling_config": {"min_replicas": low, "max_replicas": high, "target_ongoing_requests": slots}}
     else:
         scaling = {"num_replicas": int(args.get("replicas", 1))}
-    stylizer = serve.deployment(
+    stylizer: Any = serve.deployment(  # mypy picks the decorator overload for a class plus **options
         StylizerReplica,
         name="Stylizer",
         ray_actor_options={"num_cpus": cpus},
@@ -180,6 +179,18 @@ def build(args: dict[str, Any] | None = None):
         health_check_timeout_s=60,
         **scaling,
     )
+    return stylizer.bind(cpus)
+
+
+def build(args: dict[str, Any] | None = None):
+    """The Serve application for a cluster (``serve deploy`` calls it with the config file's
+    ``args``: those of :func:`stylizers` and ``name``, the application's name as deployed): the
+    stylizers behind an ``Ingress`` running the service's FastAPI app on Ray's HTTP proxy."""
+    from ray import serve
+
+    from nst.service.http import create_app
+
+    args = dict(args or {})
     app = create_app(RayBackend(str(args.get("name", APP_NAME))))
 
     @serve.deployment(name="Ingress", ray_actor_options={"num_cpus": 0}, max_ongoing_requests=1000)
@@ -189,7 +200,7 @@ def build(args: dict[str, Any] | None = None):
             keep_replica_local()
             self.stylizer = stylizer
 
-    return Ingress.bind(stylizer.bind(cpus))  # type: ignore[attr-defined]  # added by @serve.deployment
+    return Ingress.bind(stylizers(args))  # type: ignore[attr-defined]  # added by @serve.deployment
 
 
 def running_replicas_reason(app_name: str) -> str | None:
@@ -216,24 +227,20 @@ def parse_autoscale(text: str) -> tuple[int, int]:
 
 
 def serve_on_ray(host: str, port: int, args: dict[str, Any]) -> None:
-    """Deploy :func:`build` on Ray (``RAY_ADDRESS``, or a local Ray) with Serve's HTTP proxy on
-    ``host:port``, and keep it up until interrupted; then take it down."""
-    import signal
-    import time
-
+    """Deploy :func:`stylizers` on Ray (``RAY_ADDRESS``, or a local Ray) and answer HTTP on
+    ``host:port`` from this process with the in-process service's server (its header deadline
+    and upload guard), handing jobs to the replicas; Ray's own HTTP proxy is not started. Until
+    SIGINT or SIGTERM; then Serve and a Ray of our own are taken down."""
     from nst.runtime.cluster import ray_session
+    from nst.service.http import create_app, run_server
 
-    stop = threading.Event()
     with ray_session():
         from ray import serve
 
-        for sig in (signal.SIGINT, signal.SIGTERM):  # after Ray's start, which installs a stack-dumping handler
-            signal.signal(sig, lambda *_: stop.set())
         try:
-            serve.start(http_options={"host": host, "port": port})
-            serve.run(build(args), name=APP_NAME, route_prefix="/", blocking=False)
-            print(f"nst: serving on http://{host}:{port} with Ray Serve", flush=True)
-            while not stop.is_set():
-                time.sleep(0.5)
+            serve.start(proxy_location="Disabled")
+            serve.run(stylizers(args), name=APP_NAME, route_prefix=None, blocking=False)
+            print(f"nst: stylizers on Ray Serve; serving on http://{host}:{port}", flush=True)
+            run_server(create_app(RayBackend(APP_NAME)), host, port)
         finally:
             serve.shutdown()

@@ -407,13 +407,19 @@ def preset_thumbnails() -> tuple[bytes, ...]:
 
 def serve(host: str = "127.0.0.1", port: int = 8000, queue: int = DEFAULT_QUEUE) -> None:
     """Run the service in this process with uvicorn until interrupted."""
+    run_server(create_app(LocalBackend(queue)), host, port)
+
+
+def run_server(app: FastAPI, host: str, port: int) -> None:
+    """``app`` on uvicorn with the header deadline (nst.service.transport) until SIGINT or SIGTERM;
+    after the grace, uvicorn cancels the requests left, and they stop their work."""
     import uvicorn
 
     from nst.service.transport import deadline_protocol
 
-    settings = config()  # after the grace, uvicorn cancels the requests left, and they stop their work
+    settings = config()
     uvicorn.run(
-        create_app(LocalBackend(queue)),
+        app,
         host=host,
         port=port,
         log_level="info",

@@ -1,20 +1,26 @@
 """The HTTP service on Ray Serve: `nst serve --ray` starts a Ray of its own on this machine,
-listening on the loopback only, answers like the in-process service, and leaves no Ray process
-behind when stopped."""
+listening on the loopback only, answers like the in-process service (its header deadline
+included), says 503 when the replica painting a picture dies, and leaves no Ray process behind
+when stopped with SIGTERM."""
 
 from __future__ import annotations
 
 import io
+import os
+import signal
+import socket
 import subprocess
+import threading
 import time
+from pathlib import Path
 
 import requests
 from PIL import Image
 
 from tests.helpers import ROOT
-from tests.helpers.app_server import running_service
+from tests.helpers.app_server import LOGS, running_service
 from tests.helpers.pictures import landscape, painting, png_bytes
-from tests.helpers.sockets import listening, loopback
+from tests.helpers.sockets import descendants, listening, loopback
 
 TIMEOUT = 120  # s per request
 
@@ -24,11 +30,35 @@ def ray_processes() -> list[str]:
     return found.stdout.split()
 
 
+def stopped_cleanly(server: subprocess.Popen) -> None:
+    """After the context's SIGTERM: a clean exit (Ray's start installs a handler that dumps a
+    stack and aborts), no traceback logged, and no Ray process left within 30 s."""
+    deadline = time.monotonic() + 30
+    while ray_processes() and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not ray_processes()
+    log = (LOGS / f"nst-{server.args[5]}.log").read_text(errors="replace")
+    assert server.returncode == 0 and "Traceback" not in log, log[-2000:]
+
+
+def stylizer_replicas(server: subprocess.Popen) -> list[int]:
+    """The processes of the server's ``Stylizer`` replicas (Ray's process title names them)."""
+    found = []
+    for pid in descendants(server.pid):
+        try:
+            if b"ServeReplica:nst:Stylizer" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
 def test_serve_on_ray_answers_like_the_service_and_stops_cleanly():
     assert not ray_processes(), "a Ray is already running on this machine"
     photo, style = png_bytes(landscape(320, 240)), png_bytes(painting(1, 256))
-    with running_service("--ray", "--replicas", "1", startup_timeout=300) as (url, server):
-        deadline = time.monotonic() + 300  # /healthz answers once the ingress runs; replicas load after
+    env = {"NST_SERVICE_CLIENT_SECONDS": "2"}
+    with running_service("--ray", "--replicas", "1", startup_timeout=300, env=env) as (url, server):
+        deadline = time.monotonic() + 300
         while True:
             answer = requests.post(
                 url + "/v1/stylize",
@@ -53,10 +83,38 @@ def test_serve_on_ray_answers_like_the_service_and_stops_cleanly():
         assert 'nst_requests_total{route="/v1/stylize",status="200"}' in metrics
         exposed = [a for a in listening(server.pid) if not loopback(a)]  # Ray's own servers included
         assert len(listening(server.pid)) > 5 and exposed == [], exposed
-    deadline = time.monotonic() + 30
-    while ray_processes() and time.monotonic() < deadline:
-        time.sleep(1)
-    assert not ray_processes()
+
+        host, port = url.removeprefix("http://").split(":")  # headers that never end: dropped within 2 s
+        with socket.create_connection((host, int(port)), timeout=30) as slow:
+            slow.sendall(b"POST /v1/stylize HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-")
+            start = time.monotonic()
+            assert slow.recv(1024) == b"" and time.monotonic() - start < 10
+    stopped_cleanly(server)
+
+
+def test_a_replica_dying_mid_request_is_503_with_retry_after():
+    assert not ray_processes(), "a Ray is already running on this machine"
+    photo, style = png_bytes(landscape(320, 240)), png_bytes(painting(1, 256))
+    slow = {"engine": "gatys", "options": '{"iterations": 1000}', "size": "256"}
+    with running_service("--ray", "--replicas", "1", startup_timeout=300) as (url, server):
+        (replica,) = stylizer_replicas(server)
+        threading.Timer(5.0, os.kill, (replica, signal.SIGKILL)).start()  # well inside the job
+        answer = requests.post(
+            url + "/v1/stylize",
+            files=[("content", ("p.png", photo)), ("style", ("s.png", style))],
+            data=slow,
+            timeout=TIMEOUT,
+        )
+        assert answer.status_code == 503 and int(answer.headers["retry-after"]) >= 1
+        assert answer.json()["error"].startswith("the stylizer painting this picture stopped; try again in")
+        deadline = time.monotonic() + 180  # Serve starts another replica, which loads its models
+        while requests.get(url + "/readyz", timeout=10).status_code != 200 and time.monotonic() < deadline:
+            time.sleep(1)
+        again = requests.post(url + "/v1/stylize", files=[("content", ("p.png", photo))], data={"preset": "19"},
+                              timeout=TIMEOUT)  # fmt: skip
+        assert again.status_code == 200
+        assert stylizer_replicas(server) and replica not in stylizer_replicas(server)  # a new one
+    stopped_cleanly(server)
 
 
 def test_the_cluster_config_file_builds_the_application():
