@@ -18,8 +18,8 @@ import threading
 from typing import Any
 
 from nst.request.model import Request
-from nst.runtime.progress import CancelToken
-from nst.service.backends import Busy
+from nst.runtime.progress import Cancelled, CancelToken
+from nst.service.backends import Admission, Busy
 
 DEFAULT_REPLICA_CPUS = 1
 STATUS_SECONDS = 1.0  # how long the ingress trusts what Serve said of its replicas
@@ -31,11 +31,14 @@ class RayBackend:
     deployment handle, looked up in the ingress replica on first use."""
 
     def __init__(self, app_name: str, start_seconds: float = 30.0):
+        from nst.config import config
+
         self.app_name = app_name
         self.handle: Any = None  # Ray Serve's handle, looked up on first use
         self.start_seconds = start_seconds  # about how long a lost replica takes to come back
+        # Serve bounds the number of jobs (max_queued_requests); the pixels are bounded here, as in-process
+        self.admission = Admission(None, config().service_queue_megapixels * 1e6)
         self._lock = threading.Lock()
-        self._waiting = 0
         self._seconds = 2.0  # a running average of a replica's service time (it sends its own)
         self._status: tuple[float, str | None] = (0.0, None)  # (when asked, why unready)
 
@@ -57,14 +60,14 @@ class RayBackend:
         return reason
 
     def queue_length(self) -> int:
-        return self._waiting
+        return self.admission.admitted  # sent to Serve: waiting or rendering
 
     async def stylize(self, job: Request, cancel: CancelToken) -> bytes:
         """The job from a replica; a set ``cancel`` (the client left) cancels it there too."""
         import asyncio
 
         from ray.exceptions import RayActorError
-        from ray.serve.exceptions import BackPressureError
+        from ray.serve.exceptions import BackPressureError, RequestCancelledError
 
         reason = await self.unready()
         if reason is not None:  # answered now, not after the wait for a replica to start
@@ -73,30 +76,29 @@ class RayBackend:
             from ray import serve
 
             self.handle = serve.get_deployment_handle("Stylizer", app_name=self.app_name)
-        with self._lock:
-            self._waiting += 1
-        response = self.handle.remote(job)
+        with self.admission.enter(job, self.retry_after):
+            response = self.handle.remote(job)
 
-        async def watch() -> None:
-            while not cancel.cancelled:
-                await asyncio.sleep(0.25)
-            response.cancel()  # Ray Serve cancels the replica's call, which sets its token
+            async def watch() -> None:
+                while not cancel.cancelled:
+                    await asyncio.sleep(0.25)
+                response.cancel()  # Ray Serve cancels the replica's call, which sets its token
 
-        watcher = asyncio.ensure_future(watch())
-        try:
-            data, seconds = await response
-            with self._lock:
-                self._seconds = 0.8 * self._seconds + 0.2 * seconds
-            return data
-        except BackPressureError:
-            raise Busy(self.retry_after()) from None
-        except RayActorError:  # the replica died under the job (out of memory, killed): Serve starts another
-            self._status = (0.0, None)  # ask again next time
-            raise Busy(math.ceil(self.start_seconds), "the stylizer painting this picture stopped") from None
-        finally:
-            watcher.cancel()
-            with self._lock:
-                self._waiting -= 1
+            watcher = asyncio.ensure_future(watch())
+            try:
+                data, seconds = await response
+                with self._lock:
+                    self._seconds = 0.8 * self._seconds + 0.2 * seconds
+                return data
+            except BackPressureError:
+                raise Busy(self.retry_after()) from None
+            except RequestCancelledError:  # our watcher's cancel: the client left
+                raise Cancelled("cancelled") from None
+            except RayActorError:  # the replica died under the job (out of memory, killed): Serve starts another
+                self._status = (0.0, None)  # the retry asks Serve whether another replica runs meanwhile
+                raise Busy(self.retry_after(), "the stylizer painting this picture stopped") from None
+            finally:
+                watcher.cancel()
 
 
 def keep_replica_local() -> None:
@@ -231,6 +233,8 @@ def serve_on_ray(host: str, port: int, args: dict[str, Any]) -> None:
     ``host:port`` from this process with the in-process service's server (its header deadline
     and upload guard), handing jobs to the replicas; Ray's own HTTP proxy is not started. Until
     SIGINT or SIGTERM; then Serve and a Ray of our own are taken down."""
+    import time
+
     from nst.runtime.cluster import ray_session
     from nst.service.http import create_app, run_server
 
@@ -239,8 +243,10 @@ def serve_on_ray(host: str, port: int, args: dict[str, Any]) -> None:
 
         try:
             serve.start(proxy_location="Disabled")
+            start = time.monotonic()
             serve.run(stylizers(args), name=APP_NAME, route_prefix=None, blocking=False)
+            started = time.monotonic() - start  # a lost replica's replacement takes about as long
             print(f"nst: stylizers on Ray Serve; serving on http://{host}:{port}", flush=True)
-            run_server(create_app(RayBackend(APP_NAME)), host, port)
+            run_server(create_app(RayBackend(APP_NAME, start_seconds=max(5.0, started))), host, port)
         finally:
             serve.shutdown()

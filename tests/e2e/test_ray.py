@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from PIL import Image
 
@@ -58,28 +59,25 @@ def test_serve_on_ray_answers_like_the_service_and_stops_cleanly():
     photo, style = png_bytes(landscape(320, 240)), png_bytes(painting(1, 256))
     env = {"NST_SERVICE_CLIENT_SECONDS": "2"}
     with running_service("--ray", "--replicas", "1", startup_timeout=300, env=env) as (url, server):
-        deadline = time.monotonic() + 300
-        while True:
-            answer = requests.post(
-                url + "/v1/stylize",
-                files=[("content", ("p.png", photo)), ("style", ("s.png", style))],
-                data={"size": "256"},
-                timeout=TIMEOUT,
-            )
-            if answer.status_code == 200 or time.monotonic() > deadline:
-                break
-            time.sleep(2)
+
+        def post(files, data, timeout=TIMEOUT):
+            return requests.post(url + "/v1/stylize", files=files, data=data, timeout=timeout)
+
+        both = [("content", ("p.png", photo)), ("style", ("s.png", style))]
+        answer = post(both, {"size": "256"})  # it answers once its replicas have loaded
         assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
         assert Image.open(io.BytesIO(answer.content)).size == (256, 192)
-
-        def post(files, data):
-            return requests.post(url + "/v1/stylize", files=files, data=data, timeout=TIMEOUT)
-
         bad = post([("content", ("x.txt", b"text"))], {"preset": "1"})
         assert bad.status_code == 400 and bad.json() == {"error": "x.txt: not an image, or a format we cannot read"}
         option = post([("content", ("p.png", photo))], {"preset": "77"})
         assert option.status_code == 422 and option.json() == {"error": "preset 77 does not exist; use 0 to 25"}
-        metrics = requests.get(url + "/metrics", timeout=TIMEOUT).text
+        with pytest.raises(requests.Timeout):  # a client that leaves: its work stops, logged as 499
+            post(both, {"engine": "gatys", "options": '{"iterations": 1000}', "size": "256"}, timeout=(5, 3))
+        deadline, metrics = time.monotonic() + 30, ""
+        while 'status="499"' not in metrics and time.monotonic() < deadline:
+            time.sleep(0.5)
+            metrics = requests.get(url + "/metrics", timeout=TIMEOUT).text
+        assert 'nst_requests_total{route="/v1/stylize",status="499"}' in metrics and 'status="500"' not in metrics
         assert 'nst_requests_total{route="/v1/stylize",status="200"}' in metrics
         exposed = [a for a in listening(server.pid) if not loopback(a)]  # Ray's own servers included
         assert len(listening(server.pid)) > 5 and exposed == [], exposed
