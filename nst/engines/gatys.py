@@ -22,6 +22,7 @@ from nst.io.images import from_array, to_array
 from nst.ops.strokes import stroke_factor
 from nst.request.rules import non_negative
 from nst.runtime.progress import CancelToken, ProgressCallback, Reporter
+from nst.runtime.slots import give_way
 
 COARSE_TO_FINE_FROM = 512  # outputs this large start small (half the time at 512 px, same quality)
 COARSEST = 256
@@ -237,7 +238,11 @@ class GatysEngine(EngineBase):
             loss_weights[3] = options.temporal_weight
         rng = np.random.default_rng(options.seed)
         reporter = Reporter(progress, options.iterations, "iteration")
-        should_stop = (lambda: cancel.cancelled) if cancel is not None else None
+
+        def should_stop() -> bool:
+            give_way()  # a photo waiting for this slot runs between two iterations
+            return cancel is not None and cancel.cancelled
+
         original = from_array(content)
         done, image = 0, None
         # an iteration costs about its stage's pixels: the bar and the time left follow that work
@@ -315,7 +320,7 @@ class GatysEngine(EngineBase):
             it = state["iteration"]
             preview = it % settings.preview_every == 0 or it == budget
             report(offset + it, best["losses"], best["image"] if preview else None)
-            if should_stop is not None and should_stop():
+            if should_stop():
                 state["stopped"] = True
                 raise StopIteration
 
@@ -344,6 +349,6 @@ class GatysEngine(EngineBase):
             step = lr * (m / (1 - beta1**it)) / (np.sqrt(v / (1 - beta2**it)) + eps)
             image = np.clip(image - step, 0.0, 1.0).astype(np.float32)
             report(offset + it, best_losses, best if it % settings.preview_every == 0 or it == budget else None)
-            if should_stop is not None and should_stop():
+            if should_stop():
                 return best, offset + it, True
         return best, offset + budget, False

@@ -4,7 +4,9 @@ configuration, not by the mix of requests.
 A request holds a slot from decoding its pictures to encoding its result (a 7000x7000 PNG
 decodes to 150 MB before it is shrunk); with ``NST_MAX_CONCURRENT`` slots (default: one per two
 CPU cores, at least one) the rest wait in line, can be told so (the app shows "queued"), and
-stop waiting when they are cancelled (their client left).
+stop waiting when they are cancelled (their client left). A long job (an optimizer) gives its slot
+way between steps to a cheaper one waiting (:func:`give_way`), so a photo does not wait minutes
+behind a Gatys request.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections.abc import Callable, Iterator
 from nst.runtime.progress import CancelToken, check_cancel
 
 POLL_SECONDS = 0.1  # how soon a waiting request notices that it was cancelled
+
+_holding = threading.local()  # the slots and ticket this thread holds, for give_way
 
 
 def default_slots() -> int:
@@ -74,15 +78,29 @@ class InferenceSlots:
             if on_queue is not None:
                 on_queue(position)
             self._wait(ticket, cancel)
-        start = time.perf_counter()
+        start, outer = time.perf_counter(), getattr(_holding, "held", None)
+        _holding.held = (self, ticket, cancel, [0.0])  # [seconds given way]
         try:
             yield
         finally:
-            held = time.perf_counter() - start
+            held = time.perf_counter() - start - _holding.held[3][0]
+            _holding.held = outer
             with self._lock:
                 self._free += 1
                 self.held_seconds = held if self.held_seconds is None else 0.8 * self.held_seconds + 0.2 * held
                 self._lock.notify_all()
+
+    def _give_way(self, ticket: tuple[float, int], cancel: CancelToken | None) -> float:
+        """Seconds spent letting cheaper waiting jobs go first (0: none waits)."""
+        with self._lock:
+            if not self._line or self._line[0][0] >= ticket[0]:
+                return 0.0
+            self._free += 1
+            heapq.heappush(self._line, ticket)  # back in line with its cost and first arrival
+            self._lock.notify_all()
+        start = time.perf_counter()
+        self._wait(ticket, cancel)
+        return time.perf_counter() - start
 
     def _wait(self, ticket: tuple[float, int], cancel: CancelToken | None) -> None:
         with self._lock:
@@ -98,6 +116,17 @@ class InferenceSlots:
             heapq.heappop(self._line)
             self._free -= 1
             self._lock.notify_all()  # the next in line may take another free slot
+
+
+def give_way() -> None:
+    """Between the steps of a long job: if a cheaper job waits for the slot this thread holds,
+    let it (and any other cheaper) run first, then carry on; its state stays in memory meanwhile.
+    :class:`~nst.runtime.progress.Cancelled` if its cancel token is set while it waits; nothing
+    outside a slot."""
+    held = getattr(_holding, "held", None)
+    if held is not None:
+        slots, ticket, cancel, given = held
+        given[0] += slots._give_way(ticket, cancel)
 
 
 _slots: InferenceSlots | None = None

@@ -24,6 +24,7 @@ from nst.service.backends import Admission, Busy
 DEFAULT_REPLICA_CPUS = 1
 STATUS_SECONDS = 1.0  # how long the ingress trusts what Serve said of its replicas
 APP_NAME = "nst"  # the Serve application's name, here and in serve_config.yaml
+REPLICA_LINE = 2  # jobs a replica holds waiting for its slots, beyond those rendering
 
 
 class RayBackend:
@@ -174,8 +175,9 @@ def stylizers(args: dict[str, Any] | None = None):
     stylizer: Any = serve.deployment(  # mypy picks the decorator overload for a class plus **options
         StylizerReplica,
         name="Stylizer",
-        ray_actor_options={"num_cpus": cpus},
-        max_ongoing_requests=slots,
+        # the replica's own slots order what it holds as in-process: smallest first, Gatys giving way
+        ray_actor_options={"num_cpus": cpus, "runtime_env": {"env_vars": {"NST_MAX_CONCURRENT": str(slots)}}},
+        max_ongoing_requests=slots + REPLICA_LINE,
         max_queued_requests=queue,
         health_check_period_s=10,
         health_check_timeout_s=60,

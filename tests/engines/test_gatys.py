@@ -1,6 +1,10 @@
-"""The ``gatys`` engine: losses fall, early stop keeps the best image, feature networks load offline."""
+"""The ``gatys`` engine: losses fall, early stop keeps the best image, feature networks load offline,
+and a photo waiting for its slot runs between two of its iterations."""
 
 from __future__ import annotations
+
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -10,6 +14,7 @@ import nst
 from nst.engines.gatys import GatysOptions, stage_iterations, stage_sides
 from nst.nets import features
 from nst.runtime.network import OFFLINE_ENV
+from nst.runtime.slots import inference_slots
 from tests.helpers.cli import run_cli
 from tests.helpers.pictures import landscape, painting
 
@@ -54,6 +59,47 @@ def test_losses_fall(gatys, optimizer):
     assert total[-1] < 0.7 * total[0]
     assert reports[-1].losses["style"] < reports[0].losses["style"]
     assert sum(r.preview is not None for r in reports) >= 4  # previews for the UI
+
+
+def test_a_photo_waiting_for_the_slot_runs_between_gatys_iterations(gatys):
+    """Every slot busy (one with Gatys): a preset photo does not wait for the optimizer's end."""
+    slots, release = inference_slots(), threading.Event()
+    others = slots.count - 1
+    entered = threading.Barrier(others + 1)
+
+    def other_user():
+        with slots.hold():
+            entered.wait()
+            release.wait(timeout=120)
+
+    holders = [threading.Thread(target=other_user) for _ in range(others)]
+    for holder in holders:
+        holder.start()
+    entered.wait(timeout=30)
+    nst.get_engine("preset")  # loaded: what the photo waits for is the slot
+    reports, results = [], {}
+    options = GatysOptions(iterations=400, optimizer="adam")
+
+    def optimize():
+        results["gatys"] = nst.stylize(
+            landscape(128, 96), painting(3), engine="gatys", size=128, progress=reports.append, options=options
+        )
+
+    optimizer = threading.Thread(target=optimize)
+    try:
+        optimizer.start()
+        deadline = time.monotonic() + 60
+        while len(reports) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        photo = nst.stylize(landscape(128, 96), preset=19, size=128)
+        done_when_served = reports[-1].done
+        optimizer.join(timeout=300)
+    finally:
+        release.set()
+        for holder in holders:
+            holder.join(timeout=30)
+    assert photo.size == (128, 96) and results["gatys"].size == (128, 96)
+    assert 3 <= done_when_served < 400 and reports[-1].done == 400  # served mid-optimization; Gatys went on
 
 
 def gatys_total(report) -> float:
