@@ -6,12 +6,14 @@ stalled, huge and abandoned requests arrive at once, and does memory stay bounde
 Every server listens on a free 127.0.0.1 port and is stopped at the end; every phase is bounded
 in count and time. For the service (``local``: ``nst serve``; ``ray``: ``nst serve --ray
 --replicas 2``, one Stylizer replica killed 20 s into the attack):
-1. unloaded: four honest clients post three 1024x768 photos each (``preset=19``, ``size=1024``);
+1. warm-up: every model the attack uses is loaded and traced (two short Gatys requests and a
+   round of honest ones), as on a server that has run for a while;
+2. unloaded: four honest clients post three 1024x768 photos each (``preset=19``, ``size=1024``);
    a 503 is retried after its ``Retry-After``, three times at most;
-2. the same four clients again while, at the same moment, 200 clients send their headers a
+3. the same four clients again while, at the same moment, 200 clients send their headers a
    line a second, 10 clients send 45 MB of a chunked upload and stall, 9 clients post a
    7000x7000 PNG each, and 2 clients ask for 1000 Gatys iterations and leave after 5 s.
-Measured: the honest clients' success and p50/p95 against step 1, the peak resident memory of
+Measured: the honest clients' success and p50/p95 against step 2, the peak resident memory of
 the server's whole process tree above its idle level, every status code seen, each
 ``Retry-After`` against the wait measured from the server's queue, and the seconds until the
 server's processes are idle after the last client left. For the app: six browser sessions
@@ -236,7 +238,16 @@ def attack(target: str) -> dict:
         deadline = time.monotonic() + 300  # replicas load after the ingress answers
         while requests.get(url + "/readyz", timeout=10).status_code != 200 and time.monotonic() < deadline:
             time.sleep(2)
-        for client in honest_round(url, photo, None):  # warm: every model loaded
+        style = io.BytesIO()
+        example_photo(256, 256).save(style, "PNG")
+        gatys_files = [("content", ("p.png", photo)), ("style", ("s.png", style.getvalue()))]
+        warm = {"engine": "gatys", "options": '{"iterations": 10}', "size": "512"}  # both of its sizes traced
+        warmers = [threading.Thread(target=post, args=(url, Counter(), gatys_files, warm, TIMEOUT)) for _ in range(2)]
+        for thread in warmers:  # two at once: one on each replica, on Ray
+            thread.start()
+        for thread in warmers:
+            thread.join(TIMEOUT)
+        for client in honest_round(url, photo, None):  # warm: every model loaded and traced
             client.join(TIMEOUT * 4)
         calm = honest_round(url, photo, None)
         for client in calm:
@@ -247,9 +258,6 @@ def attack(target: str) -> dict:
         watch.start()
         stop, results = threading.Event(), {k: Counter() for k in ("slow", "stalled", "huge", "gatys")}
         png = big_png()
-        style = io.BytesIO()
-        example_photo(256, 256).save(style, "PNG")
-        gatys_files = [("content", ("p.png", photo)), ("style", ("s.png", style.getvalue()))]
         gatys = {"engine": "gatys", "options": '{"iterations": 1000}', "size": "512"}
         huge = [("content", ("huge.png", png))]
         attackers = (

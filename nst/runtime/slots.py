@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from nst.runtime.progress import CancelToken, check_cancel
 
@@ -79,28 +80,31 @@ class InferenceSlots:
                 on_queue(position)
             self._wait(ticket, cancel)
         start, outer = time.perf_counter(), getattr(_holding, "held", None)
-        _holding.held = (self, ticket, cancel, [0.0])  # [seconds given way]
+        mine = _Held(self, ticket, cancel)
+        _holding.held = mine
         try:
             yield
         finally:
-            held = time.perf_counter() - start - _holding.held[3][0]
+            held = time.perf_counter() - start - mine.given_seconds
             _holding.held = outer
-            with self._lock:
-                self._free += 1
-                self.held_seconds = held if self.held_seconds is None else 0.8 * self.held_seconds + 0.2 * held
-                self._lock.notify_all()
+            if mine.holding:  # not when cancelled while it had given its slot way
+                with self._lock:
+                    self._free += 1
+                    self.held_seconds = held if self.held_seconds is None else 0.8 * self.held_seconds + 0.2 * held
+                    self._lock.notify_all()
 
-    def _give_way(self, ticket: tuple[float, int], cancel: CancelToken | None) -> float:
-        """Seconds spent letting cheaper waiting jobs go first (0: none waits)."""
+    def _give_way(self, mine: _Held) -> None:
         with self._lock:
-            if not self._line or self._line[0][0] >= ticket[0]:
-                return 0.0
+            if not self._line or self._line[0][0] >= mine.ticket[0]:
+                return
             self._free += 1
-            heapq.heappush(self._line, ticket)  # back in line with its cost and first arrival
+            mine.holding = False
+            heapq.heappush(self._line, mine.ticket)  # back in line with its cost and first arrival
             self._lock.notify_all()
         start = time.perf_counter()
-        self._wait(ticket, cancel)
-        return time.perf_counter() - start
+        self._wait(mine.ticket, mine.cancel)
+        mine.holding = True
+        mine.given_seconds += time.perf_counter() - start
 
     def _wait(self, ticket: tuple[float, int], cancel: CancelToken | None) -> None:
         with self._lock:
@@ -118,15 +122,25 @@ class InferenceSlots:
             self._lock.notify_all()  # the next in line may take another free slot
 
 
+@dataclass
+class _Held:
+    """A slot held by this thread: whose, its place in line, and whether it is given way now."""
+
+    slots: InferenceSlots
+    ticket: tuple[float, int]
+    cancel: CancelToken | None
+    holding: bool = True
+    given_seconds: float = 0.0
+
+
 def give_way() -> None:
     """Between the steps of a long job: if a cheaper job waits for the slot this thread holds,
     let it (and any other cheaper) run first, then carry on; its state stays in memory meanwhile.
     :class:`~nst.runtime.progress.Cancelled` if its cancel token is set while it waits; nothing
     outside a slot."""
-    held = getattr(_holding, "held", None)
-    if held is not None:
-        slots, ticket, cancel, given = held
-        given[0] += slots._give_way(ticket, cancel)
+    mine = getattr(_holding, "held", None)
+    if mine is not None:
+        mine.slots._give_way(mine)
 
 
 _slots: InferenceSlots | None = None

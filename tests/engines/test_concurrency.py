@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 import nst
-from nst.runtime.slots import InferenceSlots, inference_slots
+from nst.runtime.slots import InferenceSlots, give_way, inference_slots
 from tests.helpers.pictures import landscape, painting
 
 
@@ -82,6 +82,55 @@ def test_the_smallest_waiting_picture_goes_first_and_a_cancelled_one_leaves_the_
     for thread in threads:
         thread.join(10)
     assert order == ["cancelled 49000000.0", 0.8e6, 12e6, 49e6] and slots.waiting == 0
+
+
+def test_a_long_job_gives_way_to_a_cheaper_one_and_a_cancel_meanwhile_frees_nothing_twice():
+    from nst.runtime.progress import Cancelled, CancelToken
+
+    slots, order, leave = InferenceSlots(1), [], CancelToken()
+    running = peak = 0
+    lock = threading.Lock()
+
+    def short(name, cost):
+        nonlocal running, peak
+        with slots.hold(cost=cost):
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            order.append(name)
+            time.sleep(0.3)
+            with lock:
+                running -= 1
+
+    def long():
+        try:
+            with slots.hold(cancel=leave, cost=1e9):
+                order.append("long starts")
+                while slots.waiting == 0:
+                    time.sleep(0.01)
+                give_way()  # the cheap job runs now; the client leaves while this one waits
+                order.append("long resumed")
+        except Cancelled:
+            order.append("long cancelled")
+
+    first = threading.Thread(target=long)
+    first.start()
+    while not order:
+        time.sleep(0.01)
+    cheap = threading.Thread(target=short, args=("cheap", 1.0))
+    cheap.start()
+    while "cheap" not in order:
+        time.sleep(0.01)
+    leave.cancel()
+    for thread in (first, cheap):
+        thread.join(10)
+    after = [threading.Thread(target=short, args=(f"after {i}", 1.0)) for i in range(3)]
+    for thread in after:
+        thread.start()
+    for thread in after:
+        thread.join(10)
+    assert order[:3] == ["long starts", "cheap", "long cancelled"]
+    assert peak == 1 and slots.waiting == 0  # one slot still: the cancelled job gave back nothing it did not hold
 
 
 def test_stylize_reports_queueing(style_image):
