@@ -95,8 +95,11 @@ def image_size(source: ImageSource, *, name: str | None = None) -> tuple[int, in
         return source.shape[1], source.shape[0]
     data, label = _read_bytes(source, name)
     image = _open(data, label, max_pixels(), decode=False)
+    # Pillow's PNG decodes the whole picture to look for an eXIf chunk after the pixels (0.3 s
+    # and 147 MB for 49 MP); one before them, where writers put it, is read with the header
+    late = image.format == "PNG" and "exif" not in image.info
     try:
-        turned = image.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8)
+        turned = not late and image.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8)
     except Exception:  # a broken EXIF block: the picture as stored
         turned = False
     return (image.height, image.width) if turned else image.size

@@ -160,7 +160,13 @@ def test_the_size_is_read_from_the_header_upright():
     exif[0x0112] = 6  # rotate 90 degrees clockwise to display
     data = png_bytes(landscape(400, 300), "JPEG", exif=exif.tobytes())
     assert images.image_size(data) == nst.load_image(data).size == (300, 400)
-    assert images.image_size(png_declaring(6000, 6000)) == (6000, 6000)  # nothing decoded
+    turned_png = png_bytes(landscape(400, 300), "PNG", exif=exif.tobytes())
+    assert images.image_size(turned_png) == nst.load_image(turned_png).size == (300, 400)
+    assert images.image_size(png_declaring(6000, 6000)) == (6000, 6000)
+    for kind in ("PNG", "JPEG", "WEBP", "TIFF"):  # nothing decoded: Pillow allocated no picture
+        data = png_bytes(landscape(400, 300), kind)
+        before = Image.core.get_stats()["new_count"]
+        assert images.image_size(data) == (400, 300) and Image.core.get_stats()["new_count"] == before, kind
 
 
 def test_a_preview_refuses_what_a_render_would_refuse():
