@@ -27,7 +27,6 @@ import argparse
 import io
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -39,7 +38,7 @@ import requests
 from benchmarks.admission import Sampler, big_png, rss_mb
 from benchmarks.quality import write_results
 from tests.helpers.app_server import free_port, running_app, serving
-from tests.helpers.sockets import descendants
+from tests.helpers.sockets import connect, descendants, processes_named
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 180  # s: any one request
@@ -126,9 +125,8 @@ def honest_round(url: str, photo: bytes, watch: Watch | None) -> list[Honest]:
 
 def slow_headers(url: str, results: Counter, stop: threading.Event) -> None:
     """One client sending a header line a second; counts whether the server hung up on it."""
-    host, port = url.removeprefix("http://").split(":")
     try:
-        connection = socket.create_connection((host, int(port)), timeout=5)
+        connection = connect(url, 5)
     except OSError:
         results["refused"] += 1
         return
@@ -153,11 +151,10 @@ def slow_headers(url: str, results: Counter, stop: threading.Event) -> None:
 
 def stalled_upload(url: str, results: Counter, stop: threading.Event) -> None:
     """45 MB of a chunked multipart upload, then nothing; records the server's answer."""
-    host, port = url.removeprefix("http://").split(":")
     boundary = "stall"
     head = f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="p.png"\r\n\r\n'.encode()
     try:
-        connection = socket.create_connection((host, int(port)), timeout=5)
+        connection = connect(url, 5)
         connection.sendall(
             b"POST /v1/stylize HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
             + f"Content-Type: multipart/form-data; boundary={boundary}\r\n\r\n".encode()
@@ -193,20 +190,13 @@ def post(url: str, results: Counter, files: list, data: dict, timeout) -> None:
         results[type(exc).__name__] += 1
 
 
-def kill_a_replica(after: float, stop: threading.Event, killed: list) -> None:
-    """SIGKILL one Stylizer replica (Ray's process title names it) ``after`` seconds in."""
+def kill_a_replica(server: int, after: float, stop: threading.Event, killed: list) -> None:
+    """SIGKILL one Stylizer replica of the ``server`` process ``after`` seconds in."""
     if stop.wait(after):
         return
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
-            except OSError:
-                continue
-            if b"ServeReplica:nst:Stylizer" in title:
-                os.kill(int(entry.name), signal.SIGKILL)
-                killed.append(time.monotonic())
-                return
+    for replica in processes_named(server, b"ServeReplica:nst:Stylizer")[:1]:
+        os.kill(replica, signal.SIGKILL)
+        killed.append(time.monotonic())
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -270,7 +260,7 @@ def attack(target: str) -> dict:
         )  # fmt: skip
         killed: list[float] = []
         if target == "ray":
-            attackers.append(threading.Thread(target=kill_a_replica, args=(20.0, stop, killed)))
+            attackers.append(threading.Thread(target=kill_a_replica, args=(server.pid, 20.0, stop, killed)))
         begun = time.monotonic()
         for thread in attackers:
             thread.daemon = True

@@ -24,7 +24,7 @@ from nst.runtime.progress import CancelToken, check_cancel
 
 POLL_SECONDS = 0.1  # how soon a waiting request notices that it was cancelled
 
-_holding = threading.local()  # the slots and ticket this thread holds, for give_way
+_holding = threading.local()  # the slot this thread holds (a _Held), for give_way
 
 
 def default_slots() -> int:

@@ -8,11 +8,9 @@ from __future__ import annotations
 import io
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -21,9 +19,10 @@ from PIL import Image
 from tests.helpers import ROOT
 from tests.helpers.app_server import LOGS, running_service
 from tests.helpers.pictures import landscape, painting, png_bytes
-from tests.helpers.sockets import descendants, listening, loopback
+from tests.helpers.sockets import connect, listening, loopback, processes_named
 
 TIMEOUT = 120  # s per request
+REPLICA = b"ServeReplica:nst:Stylizer"  # a Stylizer replica's process title
 
 
 def ray_processes() -> list[str]:
@@ -40,18 +39,6 @@ def stopped_cleanly(server: subprocess.Popen) -> None:
     assert not ray_processes()
     log = (LOGS / f"nst-{server.args[5]}.log").read_text(errors="replace")
     assert server.returncode == 0 and "Traceback" not in log, log[-2000:]
-
-
-def stylizer_replicas(server: subprocess.Popen) -> list[int]:
-    """The processes of the server's ``Stylizer`` replicas (Ray's process title names them)."""
-    found = []
-    for pid in descendants(server.pid):
-        try:
-            if b"ServeReplica:nst:Stylizer" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.append(pid)
-        except OSError:
-            continue
-    return found
 
 
 def test_serve_on_ray_answers_like_the_service_and_stops_cleanly():
@@ -82,8 +69,7 @@ def test_serve_on_ray_answers_like_the_service_and_stops_cleanly():
         exposed = [a for a in listening(server.pid) if not loopback(a)]  # Ray's own servers included
         assert len(listening(server.pid)) > 5 and exposed == [], exposed
 
-        host, port = url.removeprefix("http://").split(":")  # headers that never end: dropped within 2 s
-        with socket.create_connection((host, int(port)), timeout=30) as slow:
+        with connect(url) as slow:  # headers that never end: dropped within 2 s
             slow.sendall(b"POST /v1/stylize HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-")
             start = time.monotonic()
             assert slow.recv(1024) == b"" and time.monotonic() - start < 10
@@ -95,7 +81,7 @@ def test_a_replica_dying_mid_request_is_503_with_retry_after():
     photo, style = png_bytes(landscape(320, 240)), png_bytes(painting(1, 256))
     slow = {"engine": "gatys", "options": '{"iterations": 1000}', "size": "256"}
     with running_service("--ray", "--replicas", "1", startup_timeout=300) as (url, server):
-        (replica,) = stylizer_replicas(server)
+        (replica,) = processes_named(server.pid, REPLICA)
         threading.Timer(5.0, os.kill, (replica, signal.SIGKILL)).start()  # well inside the job
         answer = requests.post(
             url + "/v1/stylize",
@@ -111,7 +97,7 @@ def test_a_replica_dying_mid_request_is_503_with_retry_after():
         again = requests.post(url + "/v1/stylize", files=[("content", ("p.png", photo))], data={"preset": "19"},
                               timeout=TIMEOUT)  # fmt: skip
         assert again.status_code == 200
-        assert stylizer_replicas(server) and replica not in stylizer_replicas(server)  # a new one
+        assert processes_named(server.pid, REPLICA) and replica not in processes_named(server.pid, REPLICA)  # a new one
     stopped_cleanly(server)
 
 

@@ -21,6 +21,7 @@ from tests.helpers import ROOT
 from tests.helpers.app_server import free_port, running_service
 from tests.helpers.cli import run_cli
 from tests.helpers.pictures import landscape, painting, png_bytes
+from tests.helpers.sockets import connect
 
 TIMEOUT = 120  # s per request: the first one loads the models
 
@@ -350,15 +351,8 @@ def strict_service():
         yield url
 
 
-def raw_connection(url: str):
-    import socket
-
-    host, port = url.removeprefix("http://").split(":")
-    return socket.create_connection((host, int(port)), timeout=30)
-
-
 def test_clients_that_never_finish_their_headers_are_dropped(strict_service):
-    connections = [raw_connection(strict_service) for _ in range(20)]
+    connections = [connect(strict_service) for _ in range(20)]
     try:
         for c in connections:
             c.sendall(b"POST /v1/stylize HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-")  # and no more
@@ -379,7 +373,7 @@ def test_a_stalled_upload_is_answered_408_and_dropped(strict_service, framing):
         length, body = "Transfer-Encoding: chunked", f"{len(part):x}\r\n".encode() + part + b"\r\n"
     else:
         length, body = f"Content-Length: {40 * 1024 * 1024}", part
-    connection = raw_connection(strict_service)
+    connection = connect(strict_service)
     try:
         connection.sendall(
             f"POST /v1/stylize HTTP/1.1\r\nHost: x\r\n{length}\r\n"

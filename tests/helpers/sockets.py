@@ -1,4 +1,5 @@
-"""Which addresses a process tree listens on, from /proc (what `ss -ltnp` shows), without tools."""
+"""Which addresses a process tree listens on, from /proc (what `ss -ltnp` shows), without tools;
+its processes by name; a raw connection to a server, for clients that misbehave on purpose."""
 
 from __future__ import annotations
 
@@ -24,6 +25,25 @@ def descendants(pid: int) -> set[int]:
         found.add(current)
         todo += parents.get(current, [])
     return found
+
+
+def processes_named(pid: int, text: bytes) -> list[int]:
+    """The processes below ``pid`` (itself included) whose command line contains ``text``; Ray
+    names its actors' processes so, e.g. ``ServeReplica:nst:Stylizer``."""
+    found = []
+    for member in descendants(pid):
+        try:
+            if text in Path(f"/proc/{member}/cmdline").read_bytes():
+                found.append(member)
+        except OSError:  # gone meanwhile
+            continue
+    return found
+
+
+def connect(url: str, timeout: float = 30.0) -> socket.socket:
+    """A TCP connection to the server at ``url`` (``http://host:port``), to write bytes by hand."""
+    host, port = url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=timeout)
 
 
 def _address(hex_address: str) -> str:
