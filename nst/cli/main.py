@@ -150,8 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("--upscale", action="store_true", help="allow an output larger than the input")
     video.add_argument("--no-temporal", action="store_true", help="stylize each frame on its own (flickers)")
     video.add_argument(
-        "--smoothing", type=float, default=BLEND,
-        help=f"how much of the previous frame is kept where the motion is reliable, 0 to 0.99 (default {BLEND})",
+        "--smoothing", type=float,
+        help="how much of the previous frame is kept where the motion is reliable, 0 to 0.99 (default: "
+        f"0 for the networks painted on a steady canvas, {BLEND} for the others)",
     )  # fmt: skip
     add_engine_flags(video)
 

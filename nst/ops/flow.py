@@ -101,11 +101,43 @@ def camera_motion(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
 
 def affine(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int], *, inverse: bool = False) -> np.ndarray:
     """``image`` carried by the 2x3 ``matrix`` (its pixels to the output's; ``inverse``: the output's
-    to its) into a canvas of ``size`` (width, height), sub-pixel (bicubic: as sharp as Lanczos here
-    at a third of the time), mirrored where nothing lands."""
+    to its) into a canvas of ``size`` (width, height), sub-pixel, mirrored where nothing lands.
+    Lanczos, not bicubic: a carry there and back with bicubic blurs the finest strokes enough to
+    change a style's look (benchmarks/RESULTS-video.md)."""
     cv2 = _cv2()
-    flags = cv2.INTER_CUBIC | (cv2.WARP_INVERSE_MAP if inverse else 0)
+    flags = cv2.INTER_LANCZOS4 | (cv2.WARP_INVERSE_MAP if inverse else 0)
     return cv2.warpAffine(image, np.asarray(matrix, np.float64)[:2], size, flags=flags, borderMode=cv2.BORDER_REFLECT)
+
+
+SINC_TAPS = 8  # each side of a sub-pixel shift (benchmarks/RESULTS-video.md: detail kept over a half-pixel and back)
+
+
+def _shift_kernel(fraction: float) -> np.ndarray:
+    """Lanczos-windowed sinc taps that sample a row ``fraction`` (in [0, 1)) of a pixel ahead."""
+    offsets = np.arange(1 - SINC_TAPS, SINC_TAPS + 1)
+    taps = np.sinc(fraction - offsets) * np.sinc((fraction - offsets) / SINC_TAPS)
+    return (taps / taps.sum()).astype(np.float32)
+
+
+def translate(image: np.ndarray, offset: np.ndarray | tuple[float, float], size: tuple[int, int]) -> np.ndarray:
+    """``image`` moved by ``offset`` (dx, dy) px into a canvas of ``size`` (width, height), mirrored
+    where nothing lands. A move is one fixed filter for every pixel, so it can afford a long
+    windowed sinc: a half-pixel there and back keeps the finest detail a bicubic resample blurs,
+    the strokes a style's texture is made of."""
+    cv2 = _cv2()
+    height, width = image.shape[:2]
+    start = -np.asarray(offset, np.float64)  # where the canvas's first pixel is found in the image
+    whole = np.floor(start).astype(int)
+    fraction = start - whole
+    if fraction.any():
+        image = cv2.sepFilter2D(image, -1, _shift_kernel(fraction[0]), _shift_kernel(fraction[1]),
+                                anchor=(SINC_TAPS - 1, SINC_TAPS - 1), borderType=cv2.BORDER_REFLECT)  # fmt: skip
+    left, top = max(0, -whole[0]), max(0, -whole[1])
+    right, bottom = max(0, whole[0] + size[0] - width), max(0, whole[1] + size[1] - height)
+    if left or top or right or bottom:
+        image = cv2.copyMakeBorder(image, top, bottom, left, right, cv2.BORDER_REFLECT)
+    x, y = whole[0] + left, whole[1] + top
+    return np.ascontiguousarray(image[y : y + size[1], x : x + size[0]])
 
 
 def inside(flow: np.ndarray) -> np.ndarray:

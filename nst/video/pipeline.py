@@ -34,7 +34,7 @@ from nst.ops.frames import to_pixels, to_uint8
 from nst.request.model import Request, engine_choices
 from nst.runtime.progress import CancelToken, Progress, ProgressCallback, as_cancel_token, check_cancel
 from nst.runtime.slots import inference_slots
-from nst.video.temporal import BLEND, MotionEstimator, SteadyInput, TemporalFilter, steady_render
+from nst.video.temporal import MotionEstimator, SteadyInput, TemporalFilter, default_blend, steady_render
 
 DEFAULT_MAX_SIDE = 1920  # the output's long side when none is asked for: the input's, at most this
 OUTPUT_SUFFIXES = (".mp4", ".m4v")
@@ -177,7 +177,7 @@ def stylize_video(
     preserve_color: bool = False,
     stroke_scale: float = 1.0,
     temporal: bool = True,
-    smoothing: float = BLEND,
+    smoothing: float | None = None,
     options: Any = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | Callable[[], bool] | None = None,
@@ -191,7 +191,8 @@ def stylize_video(
     or ``preset=``). ``size``: long side of the output (default: the input's, at most 1920);
     ``stroke_scale``: the brush size, as for stills.
     ``temporal=False`` renders each frame on its own (flickers; for comparison); ``smoothing`` in
-    [0, 1) is how much of the warped previous frame is kept where the flow is reliable. ``progress``
+    [0, 1) is how much of the warped previous frame is kept where the flow is reliable (None: 0
+    for the networks painted on a steady canvas, 0.7 for the others). ``progress``
     gets a :class:`Progress` per frame (unit ``frame``, a preview of the latest frame now and
     then); ``cancel`` stops between frames and raises :class:`nst.Cancelled` with no output left.
     Bad videos raise :class:`nst.VideoError`.
@@ -200,7 +201,9 @@ def stylize_video(
     target = check_output(output)
     if isinstance(source, (str, os.PathLike)) and Path(source).exists() and Path(source).resolve() == target.resolve():
         raise OptionError(f"{target.name}: the output would overwrite the input video")
-    if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not 0.0 <= smoothing < 1.0:
+    if smoothing is not None and (
+        isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not 0.0 <= smoothing < 1.0
+    ):
         raise OptionError(f"smoothing must be from 0 to below 1, got {smoothing}")
     token = as_cancel_token(cancel)
     with VideoReader(source, name=name) as reader:  # a bad video fails here, before any model loads
@@ -222,8 +225,9 @@ def stylize_video(
             prepared = api.prepare(request, on_queue=on_queue, cancel=token)[0]
         settings = dataclasses.replace(settings, options=options)
         runner = get_engine(engine_name, **config)
-        smoother = TemporalFilter(float(smoothing)) if temporal else None
         period = lattice(runner, height, width, settings) if temporal else 1.0
+        blend = default_blend(period) if smoothing is None else float(smoothing)
+        smoother = TemporalFilter(blend) if temporal and (blend > 0.0 or runner.takes_guide) else None
         writer = VideoWriter(target, width, height, info.fps, audio=reader.open_audio())
         frames = _Background(_prepared_frames(reader.frames(), (width, height), temporal))
         try:

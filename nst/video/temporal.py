@@ -36,6 +36,7 @@ from nst.ops.flow import (
     photometric,
     reliable,
     resize_flow,
+    translate,
     warp,
     working_size,
 )
@@ -45,6 +46,7 @@ DETAIL_SIGMA = 1.0  # px: detail finer than this stays each frame's own
 REFERENCE_CHANGE = 0.03  # zoom (fraction) or turn (radians) from the reference before a new one
 INPUT_BLEND = 0.8  # weight of the past input where its difference looks like noise
 NOISE_LEVEL = 0.03  # mean |difference| of RGB in [0, 1]: noise well below, an edge well above
+ZOOM_SLACK = 1.0  # px at a corner: a zoom or turn this small (or the error of a pan's estimate) is carried as a move
 
 
 @dataclass(frozen=True)
@@ -128,11 +130,37 @@ def steady_render(
     height, width = pixels.shape[:2]
     camera = np.eye(3) if motion is None or motion.camera is None else motion.camera
     drift = centre_drift(camera, width, height)
-    margin = math.ceil(period / 2 + REFERENCE_CHANGE * math.hypot(width, height) / 2) + 1
+    moved_only = only_moved(camera, width, height)
+    turned = 0.0 if moved_only else zoom_reach(camera, width, height)  # room for zoom and turn
+    # the least room around the frame, in whole periods: the scene keeps its phase on the canvas
+    margin = period * math.ceil((period / 2 + turned + 1) / period)
     place = camera.copy()
     place[:2, 2] += margin - period * np.round(drift / period)  # whole periods need no undoing
-    painted = render(affine(pixels, place, (width + 2 * margin, height + 2 * margin)))
+    canvas = (width + 2 * math.ceil(margin), height + 2 * math.ceil(margin))
+    if moved_only:
+        offset = centre_drift(place, width, height)
+        painted = render(translate(pixels, offset, canvas))
+        return translate(painted, -offset, (width, height))
+    painted = render(affine(pixels, place, canvas))
     return affine(painted, place, (width, height), inverse=True)
+
+
+def zoom_reach(camera: np.ndarray, width: int, height: int) -> float:
+    """How far (px) ``camera``'s zoom and turn (3x3) carry a corner of the frame, its move aside."""
+    return float((np.abs(camera[:2, :2] - np.eye(2)) @ np.array([width / 2, height / 2])).max())
+
+
+def only_moved(camera: np.ndarray, width: int, height: int) -> bool:
+    """Whether ``camera`` (3x3) zooms and turns the frame so little that it may be carried by its
+    move alone: a corner lands within ``ZOOM_SLACK`` px of where the whole transform puts it."""
+    return zoom_reach(camera, width, height) <= ZOOM_SLACK
+
+
+def default_blend(period: float) -> float:
+    """The pull toward the warped past when none is asked for: none for a network painted on the
+    steady canvas (``period`` above 1), which keeps most strokes in place by itself, while averaging
+    two paintings changes a fine-grained style's look; ``BLEND`` for the others."""
+    return 0.0 if period > 1.0 else BLEND
 
 
 class SteadyInput:

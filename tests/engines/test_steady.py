@@ -71,6 +71,26 @@ def test_steady_render_paints_a_sub_pixel_move_as_moved():
     assert steady.shape == second.shape and period == 4
 
 
+def test_steady_render_keeps_the_finest_strokes_of_a_half_pixel_pan():
+    runner = nst.get_engine("preset")
+    prepared = nst.prepare_style(engine="preset", preset=19)
+    settings = nst.Settings(size=192)
+    frame = affine(photo(192, 128), moving(2.5, 0.5), (192, 128))  # the scene panned 2.5 px right, 0.5 down
+
+    def render(picture: np.ndarray) -> np.ndarray:
+        return api.render_array(runner, picture, prepared, settings)
+
+    period = api.rendering.lattice(runner, 128, 192, settings)
+    still = Motion(np.zeros((128, 192, 2), np.float32), np.ones((128, 192), np.float32), moving(-2.5, -0.5))
+    steady, plain = steady_render(render, frame, still, period), render(frame)
+    inner = (slice(16, -16), slice(16, -16))
+
+    def finest(image: np.ndarray) -> float:
+        return float(np.square(np.diff(image[inner], axis=1)).mean() + np.square(np.diff(image[inner], axis=0)).mean())
+
+    assert finest(steady) > 0.93 * finest(plain), finest(steady) / finest(plain)
+
+
 def test_camera_motion_follows_the_camera_not_a_moving_object():
     frames = list(camera_clip(landscape(480, 360), CameraMotion(pan=(2.6, -0.7), object_step=(6.0, 2.0)), 3,
                               (320, 180), noise=2.5))  # fmt: skip

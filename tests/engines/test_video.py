@@ -114,6 +114,26 @@ def test_temporal_consistency_reduces_warping_error(tmp_path):
     assert errors[True] < 0.75 * errors[False], errors  # the targets are in benchmarks/video.py
 
 
+def test_a_fine_grained_style_keeps_its_grain_when_steadied(tmp_path):
+    truth = list(camera_clip(landscape(640, 480), PAN, 12, (320, 180), noise=2.5))
+    source = write_clip(tmp_path / "in.mp4", (f for f, _, _ in truth), fps=12, audio=None)
+    runs = {}
+    for temporal in (False, True):
+        stylize_video(source, tmp_path / f"{temporal}.mp4", preset=19, temporal=temporal)
+        runs[temporal] = [f.astype(np.float32) / 255 for f in frames_of(tmp_path / f"{temporal}.mp4")]
+
+    def grain(frame: np.ndarray) -> float:  # what changes from one pixel to the next
+        return float(np.square(np.diff(frame, axis=1)).mean() + np.square(np.diff(frame, axis=0)).mean())
+
+    kept = statistics.mean(grain(s) / grain(f) for s, f in zip(runs[True][1:], runs[False][1:], strict=True))
+    errors = {
+        temporal: statistics.mean(warping_error(f[t], f[t - 1], truth[t][1], truth[t][2]) for t in range(1, len(f)))
+        for temporal, f in runs.items()
+    }
+    assert kept > 0.95, kept
+    assert errors[True] < 0.5 * errors[False], errors
+
+
 def test_prepared_style_progress_and_cancel(clip, tmp_path):
     style = nst.prepare_style(preset=7)
     reports = []
