@@ -12,6 +12,8 @@ px exactly as moved, and one moved by 1-3 px or a fraction differently, so a cam
 every stroke. :func:`steady_render` therefore paints each frame carried into the place of a
 reference frame (the camera's move, zoom and turn undone, but for whole periods of the stride),
 then carries the result back; the reference is renewed once the zoom or turn since it grows.
+For these networks that is enough, and the pull toward the past is off by default
+(:func:`default_blend`): averaging two paintings dulls a fine-grained style.
 
 Motion depends on the input frames only, so :class:`MotionEstimator` can run ahead of the engine
 (the video pipeline runs it in the decoding thread); :class:`TemporalFilter` then needs one warp.
