@@ -132,8 +132,9 @@ def steady_render(
     height, width = pixels.shape[:2]
     camera = np.eye(3) if motion is None or motion.camera is None else motion.camera
     drift = centre_drift(camera, width, height)
-    moved_only = only_moved(camera, width, height)
-    turned = 0.0 if moved_only else zoom_reach(camera, width, height)  # room for zoom and turn
+    reach = zoom_reach(camera, width, height)
+    moved_only = reach <= ZOOM_SLACK  # carried by its move alone, without a resample's blur
+    turned = 0.0 if moved_only else reach  # room for zoom and turn
     # the least room around the frame, in whole periods: the scene keeps its phase on the canvas
     margin = period * math.ceil((period / 2 + turned + 1) / period)
     place = camera.copy()
@@ -150,12 +151,6 @@ def steady_render(
 def zoom_reach(camera: np.ndarray, width: int, height: int) -> float:
     """How far (px) ``camera``'s zoom and turn (3x3) carry a corner of the frame, its move aside."""
     return float((np.abs(camera[:2, :2] - np.eye(2)) @ np.array([width / 2, height / 2])).max())
-
-
-def only_moved(camera: np.ndarray, width: int, height: int) -> bool:
-    """Whether ``camera`` (3x3) zooms and turns the frame so little that it may be carried by its
-    move alone: a corner lands within ``ZOOM_SLACK`` px of where the whole transform puts it."""
-    return zoom_reach(camera, width, height) <= ZOOM_SLACK
 
 
 def default_blend(period: float) -> float:
